@@ -1,0 +1,10 @@
+import { UserRole } from '../users/user-role';
+
+/** The caller, as proven by a verified access token: what guards and handlers may rely on without a query. */
+export interface AuthUser {
+  userId: string;
+  username: string;
+  roles: UserRole[];
+  sessionId: string;
+  tokenId: string;
+}

@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { UsersModule } from '../users/users.module';
+import { AdminAccountService } from './admin-account.service';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { RolesGuard } from './guards/roles.guard';
+import { PasswordService } from './passwords/password.service';
+import { SessionsController } from './sessions/sessions.controller';
+import { SessionsModule } from './sessions/sessions.module';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { LocalStrategy } from './strategies/local.strategy';
+import { JwksController } from './tokens/jwks.controller';
+import { signingKeyProvider } from './tokens/signing-key.provider';
+import { TokensService } from './tokens/tokens.service';
+
+@Module({
+  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({})],
+  controllers: [AuthController, SessionsController, JwksController],
+  providers: [
+    AuthService,
+    AdminAccountService,
+    PasswordService,
+    TokensService,
+    signingKeyProvider,
+    LocalStrategy,
+    JwtStrategy,
+    // Deny by default: every route needs a token unless @Public(); `useExisting` lets tests override the guards.
+    JwtAuthGuard,
+    RolesGuard,
+    { provide: APP_GUARD, useExisting: JwtAuthGuard },
+    { provide: APP_GUARD, useExisting: RolesGuard },
+  ],
+  exports: [AdminAccountService],
+})
+export class AuthModule {}

@@ -1,0 +1,20 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppException, ErrorCode } from '../../common/errors';
+import { UserRole } from '../../users/user-role';
+import { AuthUser } from '../auth-user';
+import { ROLES_KEY } from '../decorators/roles.decorator';
+
+/** Runs after JwtAuthGuard: a route with `@Roles()` admits only callers holding one of them. */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (!required || required.length === 0) return true;
+    const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    if (user && required.some((role) => user.roles.includes(role))) return true;
+    throw new AppException(ErrorCode.FORBIDDEN, HttpStatus.FORBIDDEN, 'You do not have the role this needs');
+  }
+}

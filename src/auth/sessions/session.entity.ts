@@ -1,0 +1,39 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One login: it outlives its access tokens (their `sid` points here) and is the durable record of a revocation,
+ * which is why the row stays after a logout or after its user is deleted, until the cleanup removes it.
+ */
+@Entity('sessions')
+export class Session {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Index('idx_sessions_user_id')
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  /** SHA-256 (hex) of the current refresh token; the token itself is never stored. */
+  @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64 })
+  refreshTokenHash!: string;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'last_used_at', type: Date })
+  lastUsedAt!: Date;
+
+  @Index('idx_sessions_expires_at')
+  @Column({ name: 'expires_at', type: Date })
+  expiresAt!: Date;
+
+  @Index('idx_sessions_revoked_at')
+  @Column({ name: 'revoked_at', type: Date, nullable: true })
+  revokedAt!: Date | null;
+}

@@ -1,0 +1,30 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppException } from '../../common/errors';
+import { AuthUser } from '../auth-user';
+import { CurrentUser } from '../decorators/current-user.decorator';
+import { SessionResponseDto } from './session-response.dto';
+import { SessionsService } from './sessions.service';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) });
+
+@ApiTags('sessions')
+@Controller({ path: 'auth/sessions', version: '1' })
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'sessions_list', summary: "The caller's live sessions; `current` marks this one" })
+  list(@CurrentUser() caller: AuthUser): Promise<SessionResponseDto[]> {
+    return this.sessions.listForUser(caller.userId, caller.sessionId);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'sessions_revoke', summary: "End one of the caller's sessions" })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiNotFoundResponse({ description: "SESSION_NOT_FOUND: no such session among the caller's" })
+  revoke(@CurrentUser() caller: AuthUser, @Param('id', uuid) id: string): Promise<void> {
+    return this.sessions.revokeOwn(caller.userId, id);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RevokedSessions } from './revoked-sessions';
+import { Session } from './session.entity';
+import { SessionsService } from './sessions.service';
+
+/**
+ * Sessions stand on their own so that UsersModule can end a user's sessions (role change, disabling, deletion)
+ * through SessionsService without depending on the rest of authentication.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Session])],
+  providers: [SessionsService, RevokedSessions],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

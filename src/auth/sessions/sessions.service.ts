@@ -1,0 +1,177 @@
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { AppException, ErrorCode } from '../../common/errors';
+import { authConfig } from '../../config';
+import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
+import { RevokedSessions } from './revoked-sessions';
+import { Session } from './session.entity';
+import { SessionResponseDto, toSessionResponse } from './session-response.dto';
+
+export interface ClientInfo {
+  userAgent?: string;
+  ip?: string;
+}
+
+export interface IssuedSession {
+  sessionId: string;
+  userId: string;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+/** Tokens issued just before a revocation can still be signed a moment after it (a refresh racing a logout). */
+const CLOCK_MARGIN_MS = 60_000;
+const CLEANUP_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Sessions and their refresh tokens: creation at login, single-use rotation with reuse detection
+ * (RFC 9700 §4.14.2), and every revocation, which it records durably and in the in-memory revoked set.
+ */
+@Injectable()
+export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SessionsService.name);
+  private cleanupTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    private readonly revoked: RevokedSessions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.loadRecentRevocations();
+    this.cleanupTimer = setInterval(() => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)), CLEANUP_INTERVAL_MS);
+    this.cleanupTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanupTimer);
+  }
+
+  isRevoked(sessionId: string): boolean {
+    return this.revoked.has(sessionId);
+  }
+
+  async create(userId: string, client: ClientInfo): Promise<IssuedSession> {
+    const now = new Date();
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken(sessionId);
+    await this.sessions.insert({
+      id: sessionId,
+      userId,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      userAgent: clip(client.userAgent, 512),
+      ip: clip(client.ip, 64),
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: this.refreshExpiry(now),
+      revokedAt: null,
+    });
+    return { sessionId, userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds };
+  }
+
+  /**
+   * Spends a refresh token and issues its successor in the same session. The swap is one conditional UPDATE,
+   * so of two concurrent calls with one token exactly one wins. A token that names a live session but is not its
+   * current token has been spent before (or forged by someone who knows the session): either way the session ends.
+   */
+  async rotate(presented: unknown, client: ClientInfo): Promise<IssuedSession> {
+    const sessionId = sessionIdOf(presented);
+    if (!sessionId) throw invalidRefreshToken();
+    const now = new Date();
+    const refreshToken = newRefreshToken(sessionId);
+    const result = await this.sessions.update(
+      { id: sessionId, refreshTokenHash: hashRefreshToken(presented as string), revokedAt: IsNull(), expiresAt: MoreThan(now) },
+      {
+        refreshTokenHash: hashRefreshToken(refreshToken),
+        lastUsedAt: now,
+        expiresAt: this.refreshExpiry(now),
+        ...(client.userAgent !== undefined && { userAgent: clip(client.userAgent, 512) }),
+        ...(client.ip !== undefined && { ip: clip(client.ip, 64) }),
+      },
+    );
+    if (result.affected === 1) {
+      const session = await this.sessions.findOneByOrFail({ id: sessionId });
+      if (session.userId) return { sessionId, userId: session.userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds };
+      throw invalidRefreshToken();
+    }
+    const session = await this.sessions.findOneBy({ id: sessionId });
+    if (session && !session.revokedAt && session.expiresAt > now) {
+      await this.revoke(sessionId);
+      this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
+      throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED, HttpStatus.UNAUTHORIZED, 'Refresh token was already used; the session has been ended');
+    }
+    throw invalidRefreshToken();
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.revokeWhere({ id: sessionId });
+  }
+
+  /** Ends one of the user's own sessions; someone else's session is answered as if it did not exist. */
+  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+    const ended = await this.revokeWhere({ id: sessionId, userId });
+    if (ended === 0) throw AppException.notFound(ErrorCode.SESSION_NOT_FOUND, 'Session');
+  }
+
+  /**
+   * Ends every live session of a user, but `keep`. The single path for logout-all, password changes and the admin
+   * actions that must end sessions (role change, disabling, deletion).
+   */
+  async revokeAllForUser(userId: string, keep?: string): Promise<void> {
+    await this.revokeWhere({ userId, ...(keep && { id: Not(keep) }) });
+  }
+
+  async listForUser(userId: string, currentSessionId: string): Promise<SessionResponseDto[]> {
+    const sessions = await this.sessions.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { lastUsedAt: 'DESC' },
+    });
+    return sessions.map((s) => toSessionResponse(s, currentSessionId));
+  }
+
+  /** Deletes sessions that can no longer matter and forgets revocations older than any live access token. */
+  async cleanUp(now = new Date()): Promise<void> {
+    const cutoff = this.revocationHorizon(now);
+    await this.sessions.delete({ expiresAt: LessThan(cutoff) });
+    await this.sessions.delete({ revokedAt: LessThan(cutoff) });
+    this.revoked.prune(cutoff);
+  }
+
+  private async revokeWhere(where: FindOptionsWhere<Session>): Promise<number> {
+    const live = await this.sessions.find({ select: { id: true }, where: { ...where, revokedAt: IsNull() } });
+    if (live.length === 0) return 0;
+    const now = new Date();
+    const ids = live.map((s) => s.id);
+    // Memory first: the refusal must not wait for the write, and a failed write leaves the memory stricter, not looser.
+    for (const id of ids) this.revoked.add(id, now);
+    await this.sessions.update({ id: In(ids), revokedAt: IsNull() }, { revokedAt: now });
+    return ids.length;
+  }
+
+  private async loadRecentRevocations(): Promise<void> {
+    const recent = await this.sessions.find({ select: { id: true, revokedAt: true }, where: { revokedAt: MoreThan(this.revocationHorizon(new Date())) } });
+    for (const s of recent) this.revoked.add(s.id, s.revokedAt!);
+    this.logger.log(`loaded ${recent.length} recent revocation(s)`);
+  }
+
+  /** Before this instant, no access token of a revoked session can still be unexpired. */
+  private revocationHorizon(now: Date): Date {
+    return new Date(now.getTime() - this.config.accessTokenTtlSeconds * 1000 - CLOCK_MARGIN_MS);
+  }
+
+  private refreshExpiry(now: Date): Date {
+    return new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
+  }
+}
+
+function invalidRefreshToken(): AppException {
+  return new AppException(ErrorCode.REFRESH_TOKEN_INVALID, HttpStatus.UNAUTHORIZED, 'Refresh token is invalid or expired');
+}
+
+function clip(value: string | undefined, max: number): string | null {
+  return value ? value.slice(0, max) : null;
+}

@@ -1,0 +1,92 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+import { AppException } from './app.exception';
+import { ErrorCode } from './error-code';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string | string[];
+  error: string;
+}
+
+const REALM = 'Bearer realm="gatehouse"';
+
+/** Codes for Nest's and Fastify's own errors, by status, where nothing more specific is known. */
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.BAD_REQUEST,
+  401: ErrorCode.TOKEN_INVALID,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.TOO_MANY_REQUESTS,
+  503: ErrorCode.DATABASE_UNAVAILABLE,
+};
+
+/**
+ * The one place where failures become HTTP answers: every error gets the API.md body with a stable `code`,
+ * every 401 the RFC 6750 challenge, and anything unexpected a bare 500 (its stack goes to the log only).
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { body, headers } = this.toResponse(exception);
+    const adapter = this.adapterHost.httpAdapter;
+    const response = host.switchToHttp().getResponse();
+    for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
+    adapter.reply(response, body, body.statusCode);
+  }
+
+  private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof AppException) {
+      const body = errorBody(exception.status, exception.code, exception.details);
+      return { body, headers: { ...exception.headers, ...challengeFor(body) } };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status >= 500) return this.unexpected(exception);
+      const response = exception.getResponse();
+      const message = typeof response === 'object' && response && 'message' in response ? (response as { message: string | string[] }).message : exception.message;
+      const body = errorBody(status, CODE_BY_STATUS[status] ?? ErrorCode.BAD_REQUEST, message);
+      return { body, headers: challengeFor(body) };
+    }
+    const clientError = asFastifyClientError(exception);
+    if (clientError) return { body: clientError, headers: {} };
+    return this.unexpected(exception);
+  }
+
+  private unexpected(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, 'Internal server error'), headers: {} };
+  }
+}
+
+function errorBody(status: number, code: ErrorCode, message: string | string[]): ErrorBody {
+  return { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' };
+}
+
+function challengeFor(body: ErrorBody): Record<string, string> {
+  if (body.statusCode !== HttpStatus.UNAUTHORIZED) return {};
+  const tokenPresented = body.code.startsWith('TOKEN_') && body.code !== ErrorCode.TOKEN_MISSING;
+  if (!tokenPresented) return { 'WWW-Authenticate': REALM };
+  const description = String(body.message).replace(/["\\]/g, '');
+  return { 'WWW-Authenticate': `${REALM}, error="invalid_token", error_description="${description}"` };
+}
+
+/** Fastify rejects bad bodies (size, JSON syntax, media type) before Nest routes the request. */
+function asFastifyClientError(exception: unknown): ErrorBody | undefined {
+  if (!(exception instanceof Error)) return undefined;
+  const { statusCode, code } = exception as Error & { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  const isJsonSyntax = exception instanceof SyntaxError || (typeof code === 'string' && code.includes('JSON'));
+  if (statusCode === 400 && isJsonSyntax) return errorBody(400, ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
+  const message = statusCode === 413 ? 'The request body is too large' : (STATUS_CODES[statusCode] ?? 'Bad request');
+  return errorBody(statusCode, CODE_BY_STATUS[statusCode] ?? ErrorCode.BAD_REQUEST, message);
+}

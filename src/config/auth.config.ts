@@ -1,0 +1,29 @@
+import { registerAs } from '@nestjs/config';
+import { parseDurationSeconds } from './duration';
+import { ConfigurationError, readEnvironment } from './environment';
+
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
+
+export const authConfig = registerAs('auth', () => {
+  const env = readEnvironment();
+  if (env.JWT_ALG !== 'HS256') {
+    throw new ConfigurationError(`JWT_ALG: ${env.JWT_ALG} is not available yet; this version signs with HS256 only`);
+  }
+  return {
+    production: env.NODE_ENV === 'production',
+    jwtAlgorithm: env.JWT_ALG as JwtAlgorithm,
+    jwtSecret: env.JWT_SECRET,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    accessTokenTtlSeconds: parseDurationSeconds(env.ACCESS_TOKEN_TTL)!,
+    refreshTokenTtlSeconds: parseDurationSeconds(env.REFRESH_TOKEN_TTL)!,
+    bcryptCost: env.BCRYPT_COST,
+    passwordMinLength: env.PASSWORD_MIN_LENGTH,
+    admin:
+      env.ADMIN_USERNAME && env.ADMIN_EMAIL && env.ADMIN_PASSWORD
+        ? { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
+        : undefined,
+  };
+});
+
+export type AuthConfig = ReturnType<typeof authConfig>;

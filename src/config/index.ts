@@ -1,0 +1,4 @@
+export { appConfig, type AppConfig } from './app.config';
+export { authConfig, type AuthConfig, type JwtAlgorithm } from './auth.config';
+export { databaseConfig, type DatabaseConfig } from './database.config';
+export { ConfigurationError, envFileOptions, readEnvironment, validateEnvironment } from './environment';

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { defaults as pgDefaults, types as pgTypes } from 'pg';
+import { DataSourceOptions } from 'typeorm';
+import { Session } from '../auth/sessions/session.entity';
+import { User } from '../users/user.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export const ENTITIES = [User, Session];
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+const PG_TIMESTAMP_WITHOUT_TZ = 1114;
+
+/**
+ * DataSource options from a DATABASE_URL, shared by the app and ormconfig.ts.
+ * `sqlite:<file>` or `sqlite::memory:` selects the embedded database; `postgres://…[?schema=name]` PostgreSQL.
+ */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
+  if (url.startsWith('sqlite:')) {
+    const database = url.slice('sqlite:'.length);
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return { ...common, type: 'better-sqlite3', database, enableWAL: database !== ':memory:', timeout: 5000 };
+  }
+  // Timestamps are stored as UTC wall time in `timestamp` columns (the type SQLite's `datetime` maps to);
+  // reading them as UTC keeps every instance right whatever its local time zone.
+  pgDefaults.parseInputDatesAsUTC = true;
+  pgTypes.setTypeParser(PG_TIMESTAMP_WITHOUT_TZ, (text) => new Date(`${text.replace(' ', 'T')}Z`));
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return {
+    ...common,
+    type: 'postgres',
+    url: parsed.toString(),
+    schema,
+    connectTimeoutMS: 5000,
+    extra: { max: 10, options: '-c timezone=UTC' },
+  };
+}

@@ -1,0 +1,33 @@
+import { UserRole } from '../user-role';
+import { User } from '../user.entity';
+
+export class UserResponseDto {
+  /** @example "3f1c8f0e-6f5e-4a39-9a55-0f6a2c1b9d11" */
+  id!: string;
+  /** @example "ada" */
+  username!: string;
+  /** @example "ada@example.com" */
+  email!: string;
+  emailVerified!: boolean;
+  /** @example ["user"] */
+  roles!: UserRole[];
+  disabled!: boolean;
+  /** ISO-8601, UTC */
+  createdAt!: string;
+  /** ISO-8601, UTC */
+  updatedAt!: string;
+}
+
+/** The one mapping from the entity to what clients see: no hash, no lock counters. */
+export function toUserResponse(user: User): UserResponseDto {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    roles: [...user.roles],
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

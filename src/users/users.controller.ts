@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { Roles } from '../auth/decorators/roles.decorator';
+import { AppException, ErrorCode } from '../common/errors';
+import { ListUsersQueryDto } from './dto/list-users-query.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserPageDto } from './dto/user-page.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { UserRole } from './user-role';
+import { UsersService } from './users.service';
+
+const uuid = new ParseUUIDPipe({ version: undefined, exceptionFactory: () => AppException.validation(['id must be a UUID']) });
+
+@ApiTags('users')
+@Controller({ path: 'users', version: '1' })
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Roles(UserRole.Admin)
+  @ApiOperation({ operationId: 'users_list', summary: 'List users, a page at a time, optionally by name or email prefix' })
+  list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
+    return this.users.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'users_get', summary: 'Read one user (admins: anyone; users: themselves)' })
+  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
+  async get(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
+    if (id !== caller.userId && !caller.roles.includes(UserRole.Admin)) {
+      throw new AppException(ErrorCode.FORBIDDEN, HttpStatus.FORBIDDEN, 'You may only read your own user');
+    }
+    return this.users.getProfile(id);
+  }
+
+  @Patch(':id')
+  @Roles(UserRole.Admin)
+  @ApiOperation({ operationId: 'users_update', summary: 'Change roles, disable or change email; a role change or disabling ends their sessions' })
+  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'USER_EXISTS: the email is taken' })
+  update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {
+    return this.users.update(id, changes);
+  }
+
+  @Delete(':id')
+  @Roles(UserRole.Admin)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'users_delete', summary: 'Delete a user; their tokens stop working at once' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
+  async remove(@Param('id', uuid) id: string): Promise<void> {
+    await this.users.remove(id);
+  }
+}

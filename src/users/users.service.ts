@@ -1,0 +1,151 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, Repository } from 'typeorm';
+import { SessionsService } from '../auth/sessions/sessions.service';
+import { AppException, ErrorCode } from '../common/errors';
+import { canonicalIdentifier } from '../common/validation/identifiers';
+import { ListUsersQueryDto } from './dto/list-users-query.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserPageDto } from './dto/user-page.dto';
+import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
+import { User } from './user.entity';
+import { NewUser, UserCredentials } from './users.types';
+import { UserProfileCache } from './user-profile.cache';
+
+/** The only code that touches the users table. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly sessions: SessionsService,
+    private readonly profiles: UserProfileCache,
+  ) {}
+
+  /** Creates a user; a taken name or address (in any case or Unicode form) is a 409, also under concurrency. */
+  async create(input: NewUser): Promise<UserResponseDto> {
+    const user = this.users.create({
+      id: randomUUID(),
+      username: input.username,
+      usernameNormalized: canonicalIdentifier(input.username),
+      email: input.email,
+      emailNormalized: canonicalIdentifier(input.email),
+      passwordHash: input.passwordHash,
+      roles: input.roles,
+      emailVerified: false,
+      disabled: false,
+      failedLoginCount: 0,
+      lockedUntil: null,
+    });
+    await this.conflictsAsUserExists(() => this.users.insert(user));
+    return toUserResponse(await this.users.findOneByOrFail({ id: user.id }));
+  }
+
+  /** Looks a login name up as username or email, with the password hash for the credential check. */
+  async findCredentials(login: string): Promise<UserCredentials | null> {
+    const canonical = canonicalIdentifier(login);
+    const user = await this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.usernameNormalized = :canonical OR user.emailNormalized = :canonical', { canonical })
+      .getOne();
+    if (!user) return null;
+    const { id, username, roles, disabled, emailVerified, passwordHash } = user;
+    return { id, username, roles, disabled, emailVerified, passwordHash };
+  }
+
+  async findCredentialsById(id: string): Promise<UserCredentials | null> {
+    const user = await this.users.findOne({ where: { id }, select: { id: true, username: true, roles: true, disabled: true, emailVerified: true, passwordHash: true } });
+    return user && { id: user.id, username: user.username, roles: user.roles, disabled: user.disabled, emailVerified: user.emailVerified, passwordHash: user.passwordHash };
+  }
+
+  /** A user as clients see them, served from memory when recently read so `/auth/me` needs no query. */
+  async findProfile(id: string): Promise<UserResponseDto | null> {
+    const cached = this.profiles.get(id);
+    if (cached) return cached;
+    const user = await this.users.findOneBy({ id });
+    if (!user) return null;
+    const profile = toUserResponse(user);
+    this.profiles.set(profile);
+    return profile;
+  }
+
+  async getProfile(id: string): Promise<UserResponseDto> {
+    const profile = await this.findProfile(id);
+    if (!profile) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    return profile;
+  }
+
+  async list(query: ListUsersQueryDto): Promise<UserPageDto> {
+    const builder = this.users.createQueryBuilder('user').orderBy('user.createdAt', 'ASC').addOrderBy('user.id', 'ASC');
+    if (query.search) {
+      const prefix = `${escapeLike(canonicalIdentifier(query.search))}%`;
+      builder.where("(user.usernameNormalized LIKE :prefix ESCAPE '\\' OR user.emailNormalized LIKE :prefix ESCAPE '\\')", { prefix });
+    }
+    const [users, total] = await builder
+      .skip((query.page - 1) * query.limit)
+      .take(query.limit)
+      .getManyAndCount();
+    return { items: users.map(toUserResponse), total, page: query.page, limit: query.limit };
+  }
+
+  /** An admin's change. A role change or disabling ends the user's sessions, since their tokens carry the old state. */
+  async update(id: string, changes: UpdateUserDto): Promise<UserResponseDto> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    const rolesChanged = changes.roles !== undefined && !sameSet(changes.roles, user.roles);
+    const disabling = changes.disabled === true && !user.disabled;
+    if (changes.roles !== undefined) user.roles = changes.roles;
+    if (changes.disabled !== undefined) user.disabled = changes.disabled;
+    if (changes.email !== undefined && canonicalIdentifier(changes.email) !== user.emailNormalized) {
+      user.email = changes.email;
+      user.emailNormalized = canonicalIdentifier(changes.email);
+      user.emailVerified = false;
+    }
+    await this.conflictsAsUserExists(() => this.users.save(user));
+    if (rolesChanged || disabling) await this.sessions.revokeAllForUser(id);
+    this.profiles.delete(id);
+    return toUserResponse(await this.users.findOneByOrFail({ id }));
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+    this.profiles.delete(id);
+  }
+
+  /** Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. */
+  async remove(id: string): Promise<void> {
+    if (!(await this.users.existsBy({ id }))) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    await this.sessions.revokeAllForUser(id);
+    await this.users.delete({ id });
+    this.profiles.delete(id);
+  }
+
+  /** The unique indexes decide races between concurrent writers; their violation is the client's 409. */
+  private async conflictsAsUserExists(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw userExists();
+      throw error;
+    }
+  }
+}
+
+function userExists(): AppException {
+  return new AppException(ErrorCode.USER_EXISTS, HttpStatus.CONFLICT, 'A user with this username or email already exists');
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: string } | undefined)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
