@@ -1,0 +1,73 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { AppModule } from '../../src/app.module';
+import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/app.setup';
+import { appConfig } from '../../src/config';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** SQLite always; PostgreSQL too when TEST_DATABASE_URL points at one (CI sets it). */
+export function testDatabases(): DatabaseKind[] {
+  return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** A fresh, empty database: a SQLite file in a temp folder, or a PostgreSQL schema of its own. */
+export async function createTestDatabase(kind: DatabaseKind): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+    return { url: `sqlite:${join(dir, 'test.sqlite')}`, drop: async () => undefined };
+  }
+  const base = process.env.TEST_DATABASE_URL!;
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  await withPgClient(base, (client) => client.query(`CREATE SCHEMA "${schema}"`));
+  const url = new URL(base);
+  url.searchParams.set('schema', schema);
+  return { url: url.toString(), drop: () => withPgClient(base, (client) => client.query(`DROP SCHEMA "${schema}" CASCADE`)).then(() => undefined) };
+}
+
+async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A secret made by the test run, never stored anywhere. */
+export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
+
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  JWT_SECRET: TEST_JWT_SECRET,
+  BCRYPT_COST: '4',
+  LOG_LEVEL: 'error',
+};
+
+/**
+ * Boots the whole app as main.ts does (same adapter, same globals) with these variables on top of TEST_ENV.
+ * The environment is only changed while the app is built: configuration is read then, never later.
+ */
+export async function createTestApp(env: Record<string, string | undefined>): Promise<NestFastifyApplication> {
+  const saved = { ...process.env };
+  Object.assign(process.env, TEST_ENV, env);
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    moduleRef.useLogger(['error']);
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(appConfig()), NEST_APPLICATION_OPTIONS);
+    app.useLogger(['error']);
+    configureApp(app, appConfig());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return app;
+  } finally {
+    process.env = saved;
+  }
+}
