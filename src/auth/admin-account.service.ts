@@ -1,9 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { AppException } from '../common/errors';
+import { flattenValidationErrors } from '../common/validation/validation.pipe';
 import { authConfig } from '../config';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
+import { RegisterDto } from './dto/register.dto';
 import { PasswordService } from './passwords/password.service';
 
 export interface AdminAccount {
@@ -30,14 +35,16 @@ export class AdminAccountService implements OnApplicationBootstrap {
     this.logger.log(`created admin user "${admin.username}" from ADMIN_USERNAME`);
   }
 
+  /** An admin account obeys the rules of registration: the same DTO validates it. */
   async create(account: AdminAccount): Promise<UserResponseDto> {
-    const password = account.password.normalize('NFKC');
-    this.passwords.assertAcceptable(password, 'ADMIN_PASSWORD');
-    const username = account.username.trim().normalize('NFKC');
+    const input = plainToInstance(RegisterDto, { ...account });
+    const errors = await validate(input);
+    if (errors.length > 0) throw AppException.validation(flattenValidationErrors(errors));
+    this.passwords.assertAcceptable(input.password);
     return this.users.create({
-      username,
-      email: account.email.trim().normalize('NFKC'),
-      passwordHash: await this.passwords.hash(password),
+      username: input.username,
+      email: input.email,
+      passwordHash: await this.passwords.hash(input.password),
       roles: [UserRole.User, UserRole.Admin],
     });
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -150,4 +151,11 @@ export function readEnvironment(): Environment {
 /** Tests never read a developer's .env; everything else does when one is present. */
 export function envFileOptions(): { ignoreEnvFile: boolean; envFilePath: string } {
   return { ignoreEnvFile: process.env.NODE_ENV === 'test', envFilePath: '.env' };
+}
+
+/** For tools that run outside Nest (the TypeORM CLI): `.env` first, as ConfigModule does for the app. */
+export function readEnvironmentWithEnvFile(): Environment {
+  const { ignoreEnvFile, envFilePath } = envFileOptions();
+  if (!ignoreEnvFile && existsSync(envFilePath)) process.loadEnvFile(envFilePath);
+  return readEnvironment();
 }

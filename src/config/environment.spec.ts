@@ -1,0 +1,95 @@
+import { ConfigurationError, validateEnvironment } from './environment';
+
+const SECRET_32 = 'k'.repeat(32);
+
+function configurationErrorOf(raw: Record<string, string | undefined>): ConfigurationError {
+  try {
+    validateEnvironment(raw);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigurationError for ${JSON.stringify(raw)}`);
+}
+
+describe('validateEnvironment', () => {
+  it('gives every default when nothing is set', () => {
+    const env = validateEnvironment({});
+
+    expect(env).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'sqlite:data/gatehouse.sqlite',
+      JWT_ALG: 'HS256',
+      JWT_SECRET: undefined,
+      JWT_ISSUER: 'gatehouse',
+      JWT_AUDIENCE: 'gatehouse-api',
+      ACCESS_TOKEN_TTL: '15m',
+      REFRESH_TOKEN_TTL: '7d',
+      BCRYPT_COST: 12,
+      PASSWORD_MIN_LENGTH: 12,
+      TRUST_PROXY: 'false',
+      SWAGGER_ENABLED: true,
+      REQUIRE_EMAIL_VERIFICATION: false,
+    });
+  });
+
+  it('takes the default for empty and blank values', () => {
+    const env = validateEnvironment({ PORT: '', BCRYPT_COST: '   ', DATABASE_URL: '', JWT_SECRET: '', NODE_ENV: '' });
+
+    expect(env).toMatchObject({ PORT: 3000, BCRYPT_COST: 12, DATABASE_URL: 'sqlite:data/gatehouse.sqlite', JWT_SECRET: undefined, NODE_ENV: 'development' });
+  });
+
+  it('converts numeric and boolean variables', () => {
+    const env = validateEnvironment({ PORT: '8080', BCRYPT_COST: '4', SWAGGER_ENABLED: 'false', DATABASE_URL: 'postgres://u@h/db' });
+
+    expect(env).toMatchObject({ PORT: 8080, BCRYPT_COST: 4, SWAGGER_ENABLED: false, DATABASE_URL: 'postgres://u@h/db' });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['BCRYPT_COST', '99'],
+    ['BCRYPT_COST', '3'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['ACCESS_TOKEN_TTL', 'soon'],
+    ['REFRESH_TOKEN_TTL', '1w'],
+    ['TRUST_PROXY', 'yes'],
+    ['NODE_ENV', 'staging'],
+  ])('refuses %s=%p, naming the variable', (name, value) => {
+    expect(configurationErrorOf({ [name]: value }).message).toContain(`${name}:`);
+  });
+
+  // parseDurationSeconds reads a zero duration as undefined, which authConfig then hands on as the TTL (`!`):
+  // the strategy's lifetime check `exp - iat > undefined` is never true and session expiry becomes an Invalid Date.
+  it.each([
+    ['ACCESS_TOKEN_TTL', '0'],
+    ['REFRESH_TOKEN_TTL', '0m'],
+  ])('refuses the zero duration %s=%p', (name, value) => {
+    expect(configurationErrorOf({ [name]: value }).message).toContain(`${name}:`);
+  });
+
+  it('names every bad variable at once', () => {
+    const { message } = configurationErrorOf({ PORT: 'abc', BCRYPT_COST: '99' });
+
+    expect(message).toContain('PORT:');
+    expect(message).toContain('BCRYPT_COST:');
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(configurationErrorOf({ NODE_ENV: 'production' }).message).toContain('JWT_SECRET:');
+  });
+
+  it('accepts production with a 32-character secret', () => {
+    expect(validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }).JWT_SECRET).toBe(SECRET_32);
+  });
+
+  it.each(['production', 'development'])('refuses a 16-character secret in %s', (nodeEnv) => {
+    expect(configurationErrorOf({ NODE_ENV: nodeEnv, JWT_SECRET: 'k'.repeat(16) }).message).toContain('JWT_SECRET:');
+  });
+
+  it('does not require JWT_SECRET outside production', () => {
+    expect(validateEnvironment({ NODE_ENV: 'test' }).JWT_SECRET).toBeUndefined();
+  });
+});
