@@ -12,7 +12,12 @@ import { UsersModule } from './users/users.module';
     ConfigModule.forRoot({ isGlobal: true, ...envFileOptions(), load: [appConfig, authConfig, databaseConfig] }),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
-      useFactory: (database: DatabaseConfig) => ({ ...dataSourceOptions(database.url), migrationsRun: true, retryAttempts: 3, retryDelay: 1000 }),
+      useFactory: (database: DatabaseConfig) => ({
+        ...dataSourceOptions(database.url),
+        migrationsRun: true,
+        retryAttempts: 3,
+        retryDelay: 1000,
+      }),
     }),
     UsersModule,
     AuthModule,

@@ -18,7 +18,11 @@ const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-kno
 export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'], logger: false });
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    logger: false,
+  });
 }
 
 /** Everything main.ts applies to the app; the e2e tests call the same function, so they test what runs. */

@@ -11,7 +11,9 @@ async function bootstrap(): Promise<void> {
   configureApp(app, config);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  new Logger('Gatehouse').log(`listening on http://${config.host}:${config.port} (Swagger UI at /docs${config.swaggerEnabled ? '' : ', disabled'})`);
+  new Logger('Gatehouse').log(
+    `listening on http://${config.host}:${config.port} (Swagger UI at /docs${config.swaggerEnabled ? '' : ', disabled'})`,
+  );
 }
 
 bootstrap().catch((error: Error) => {

@@ -32,4 +32,3 @@ function checked(token: string): string {
   if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new TokenException(ErrorCode.TOKEN_INVALID, 'The access token is too long');
   return token;
 }
-

@@ -9,7 +9,11 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     swaggerEnabled: env.SWAGGER_ENABLED,
-    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: env.CORS_ORIGINS
+      ? env.CORS_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     /** Fastify's trustProxy: false, or a hop count (`true` means one hop; trusting every hop lets clients forge their address). */
     trustProxy: env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? 1 : Number(env.TRUST_PROXY),
   };

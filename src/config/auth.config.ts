@@ -11,7 +11,7 @@ export const authConfig = registerAs('auth', () => {
   }
   return {
     production: env.NODE_ENV === 'production',
-    jwtAlgorithm: env.JWT_ALG as JwtAlgorithm,
+    jwtAlgorithm: env.JWT_ALG satisfies JwtAlgorithm,
     jwtSecret: env.JWT_SECRET,
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,

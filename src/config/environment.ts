@@ -30,7 +30,10 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
@@ -39,27 +42,32 @@ export class Environment {
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { message: 'DATABASE_URL must be sqlite:<file>, sqlite::memory: or postgres://…' })
   DATABASE_URL = 'sqlite:data/gatehouse.sqlite';
 
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string = undefined;
 
   @IsIn(['HS256', 'RS256', 'ES256', 'EdDSA'])
-  JWT_ALG = 'HS256';
+  JWT_ALG: 'HS256' | 'RS256' | 'ES256' | 'EdDSA' = 'HS256';
 
   @ValidateIf((env: Environment) => env.JWT_SECRET !== undefined || (env.NODE_ENV === 'production' && env.JWT_ALG === 'HS256'))
   @IsString({ message: 'JWT_SECRET is required in production (at least 32 bytes of random data)' })
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (256 bits)' })
   JWT_SECRET?: string = undefined;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   JWT_PRIVATE_KEY_FILE?: string = undefined;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   JWT_PUBLIC_KEY_FILES?: string = undefined;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   JWT_ISSUER = 'gatehouse';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   JWT_AUDIENCE = 'gatehouse-api';
 
   @Matches(DURATION, { message: 'ACCESS_TOKEN_TTL must be seconds or a duration such as 15m' })
@@ -68,55 +76,81 @@ export class Environment {
   @Matches(DURATION, { message: 'REFRESH_TOKEN_TTL must be seconds or a duration such as 7d' })
   REFRESH_TOKEN_TTL = '7d';
 
-  @Transform(toInt) @IsInt() @Min(4) @Max(15)
+  @Transform(toInt)
+  @IsInt()
+  @Min(4)
+  @Max(15)
   BCRYPT_COST = 12;
 
-  @Transform(toInt) @IsInt() @Min(8) @Max(64)
+  @Transform(toInt)
+  @IsInt()
+  @Min(8)
+  @Max(64)
   PASSWORD_MIN_LENGTH = 12;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LOGIN_MAX_FAILURES = 5;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   LOGIN_LOCK_SECONDS = 900;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   AUTH_RATE_LIMIT_PER_MINUTE = 60;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_USERNAME?: string = undefined;
 
-  @IsOptional() @IsEmail()
+  @IsOptional()
+  @IsEmail()
   ADMIN_EMAIL?: string = undefined;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_PASSWORD?: string = undefined;
 
-  @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string = undefined;
 
-  @IsString() @MaxLength(254)
+  @IsString()
+  @MaxLength(254)
   MAIL_FROM = 'no-reply@localhost';
 
   @IsUrl({ require_tld: false, require_protocol: true })
   APP_URL = 'http://localhost:3000';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   REQUIRE_EMAIL_VERIFICATION = false;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   REVOCATION_POLL_SECONDS = 5;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CORS_ORIGINS?: string = undefined;
 
   @Matches(/^(true|false|\d{1,2})$/, { message: 'TRUST_PROXY must be false, true or a hop count' })
   TRUST_PROXY = 'false';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   SWAGGER_ENABLED = true;
 }
 

@@ -1,5 +1,4 @@
 import { ColumnType, QueryRunner } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /**
  * The database's own name for a portable column type (`uuid` is `uuid` on PostgreSQL and `varchar` on SQLite;
@@ -10,8 +9,10 @@ export function columnType(queryRunner: QueryRunner, type: ColumnType): string {
 }
 
 /** The current time as the database's column default. */
-columnType.now = (queryRunner: QueryRunner): string => queryRunner.connection.driver.mappedDataTypes.createDateDefault as string;
+columnType.now = (queryRunner: QueryRunner): string => String(queryRunner.connection.driver.mappedDataTypes.createDateDefault);
 
 /** A literal default as the database writes it (`false` is `0` on SQLite), so generated migrations see no drift. */
 columnType.literal = (queryRunner: QueryRunner, value: boolean | number): string =>
-  queryRunner.connection.driver.normalizeDefault({ default: value } as ColumnMetadata)!;
+  queryRunner.connection.driver.normalizeDefault({ default: value } as Parameters<
+    QueryRunner['connection']['driver']['normalizeDefault']
+  >[0])!;

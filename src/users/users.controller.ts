@@ -37,7 +37,10 @@ export class UsersController {
 
   @Patch(':id')
   @Roles(UserRole.Admin)
-  @ApiOperation({ operationId: 'users_update', summary: 'Change roles, disable or change email; a role change or disabling ends their sessions' })
+  @ApiOperation({
+    operationId: 'users_update',
+    summary: 'Change roles, disable or change email; a role change or disabling ends their sessions',
+  })
   @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
   @ApiConflictResponse({ description: 'USER_EXISTS: the email is taken' })
   update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {

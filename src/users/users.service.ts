@@ -55,8 +55,20 @@ export class UsersService {
   }
 
   async findCredentialsById(id: string): Promise<UserCredentials | null> {
-    const user = await this.users.findOne({ where: { id }, select: { id: true, username: true, roles: true, disabled: true, emailVerified: true, passwordHash: true } });
-    return user && { id: user.id, username: user.username, roles: user.roles, disabled: user.disabled, emailVerified: user.emailVerified, passwordHash: user.passwordHash };
+    const user = await this.users.findOne({
+      where: { id },
+      select: { id: true, username: true, roles: true, disabled: true, emailVerified: true, passwordHash: true },
+    });
+    return (
+      user && {
+        id: user.id,
+        username: user.username,
+        roles: user.roles,
+        disabled: user.disabled,
+        emailVerified: user.emailVerified,
+        passwordHash: user.passwordHash,
+      }
+    );
   }
 
   /** A user as clients see them, served from memory when recently read so `/auth/me` needs no query. */

@@ -25,7 +25,8 @@ export class LocalAuthGuard extends AuthGuard('local') {
   }
 
   override handleRequest<T>(error: unknown, user: T | false): T {
-    if (error) throw error;
+    if (error instanceof Error) throw error;
+    if (error) throw new Error('Credential check failed');
     if (!user) throw AppException.validation(['username and password are required']);
     return user;
   }

@@ -6,8 +6,6 @@ import { CurrentUser } from '../decorators/current-user.decorator';
 import { SessionResponseDto } from './session-response.dto';
 import { SessionsService } from './sessions.service';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) });
-
 @ApiTags('sessions')
 @Controller({ path: 'auth/sessions', version: '1' })
 export class SessionsController {
@@ -24,7 +22,10 @@ export class SessionsController {
   @ApiOperation({ operationId: 'sessions_revoke', summary: "End one of the caller's sessions" })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiNotFoundResponse({ description: "SESSION_NOT_FOUND: no such session among the caller's" })
-  revoke(@CurrentUser() caller: AuthUser, @Param('id', uuid) id: string): Promise<void> {
+  revoke(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) })) id: string,
+  ): Promise<void> {
     return this.sessions.revokeOwn(caller.userId, id);
   }
 }

@@ -43,7 +43,10 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     await this.loadRecentRevocations();
-    this.cleanupTimer = setInterval(() => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)), CLEANUP_INTERVAL_MS);
+    this.cleanupTimer = setInterval(
+      () => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)),
+      CLEANUP_INTERVAL_MS,
+    );
     this.cleanupTimer.unref();
   }
 
@@ -102,7 +105,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     if (session && !session.revokedAt && session.expiresAt > now) {
       await this.revoke(sessionId);
       this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
-      throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED, HttpStatus.UNAUTHORIZED, 'Refresh token was already used; the session has been ended');
+      throw new AppException(
+        ErrorCode.REFRESH_TOKEN_REUSED,
+        HttpStatus.UNAUTHORIZED,
+        'Refresh token was already used; the session has been ended',
+      );
     }
     throw invalidRefreshToken();
   }
@@ -153,7 +160,10 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async loadRecentRevocations(): Promise<void> {
-    const recent = await this.sessions.find({ select: { id: true, revokedAt: true }, where: { revokedAt: MoreThan(this.revocationHorizon(new Date())) } });
+    const recent = await this.sessions.find({
+      select: { id: true, revokedAt: true },
+      where: { revokedAt: MoreThan(this.revocationHorizon(new Date())) },
+    });
     for (const s of recent) this.revoked.add(s.id, s.revokedAt!);
     this.logger.log(`loaded ${recent.length} recent revocation(s)`);
   }

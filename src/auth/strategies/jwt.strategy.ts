@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
-import type { Algorithm } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
@@ -40,7 +39,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       jwtFromRequest: (request: { [ACCESS_TOKEN]?: string }) => request[ACCESS_TOKEN] ?? null,
       secretOrKey: key as unknown as Buffer,
-      algorithms: [config.jwtAlgorithm as Algorithm],
+      algorithms: [config.jwtAlgorithm],
       issuer: config.issuer,
       audience: config.audience,
       jsonWebTokenOptions: { complete: true, clockTolerance: CLOCK_SKEW_SECONDS },

@@ -32,6 +32,8 @@ function readOrCreateDevelopmentSecret(): Buffer {
   const secret = randomBytes(32);
   mkdirSync('data', { recursive: true });
   writeFileSync(DEV_SECRET_FILE, secret.toString('base64url'), { mode: 0o600 });
-  new Logger('SigningKey').warn(`JWT_SECRET is not set: generated a development secret into ${DEV_SECRET_FILE}. Set JWT_SECRET in production.`);
+  new Logger('SigningKey').warn(
+    `JWT_SECRET is not set: generated a development secret into ${DEV_SECRET_FILE}. Set JWT_SECRET in production.`,
+  );
   return secret;
 }

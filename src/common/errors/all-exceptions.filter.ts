@@ -39,7 +39,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const { body, headers } = this.toResponse(exception);
     const adapter = this.adapterHost.httpAdapter;
-    const response = host.switchToHttp().getResponse();
+    const response = host.switchToHttp().getResponse<unknown>();
     for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
     adapter.reply(response, body, body.statusCode);
   }
@@ -53,7 +53,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       if (status >= 500) return this.unexpected(exception);
       const response = exception.getResponse();
-      const message = typeof response === 'object' && response && 'message' in response ? (response as { message: string | string[] }).message : exception.message;
+      const message =
+        typeof response === 'object' && response && 'message' in response
+          ? (response as { message: string | string[] }).message
+          : exception.message;
       const body = errorBody(status, CODE_BY_STATUS[status] ?? ErrorCode.BAD_REQUEST, message);
       return { body, headers: challengeFor(body) };
     }
@@ -73,7 +76,7 @@ function errorBody(status: number, code: ErrorCode, message: string | string[]):
 }
 
 function challengeFor(body: ErrorBody): Record<string, string> {
-  if (body.statusCode !== HttpStatus.UNAUTHORIZED) return {};
+  if (body.statusCode !== 401) return {};
   const tokenPresented = body.code.startsWith('TOKEN_') && body.code !== ErrorCode.TOKEN_MISSING;
   if (!tokenPresented) return { 'WWW-Authenticate': REALM };
   const description = String(body.message).replace(/["\\]/g, '');

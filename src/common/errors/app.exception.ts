@@ -29,7 +29,10 @@ export class AppException extends Error {
 
 /** A failed bearer-token check (RFC 6750): always 401, and the filter adds the challenge. */
 export class TokenException extends AppException {
-  constructor(code: ErrorCode.TOKEN_MISSING | ErrorCode.TOKEN_INVALID | ErrorCode.TOKEN_EXPIRED | ErrorCode.TOKEN_REVOKED, message: string) {
+  constructor(
+    code: ErrorCode.TOKEN_MISSING | ErrorCode.TOKEN_INVALID | ErrorCode.TOKEN_EXPIRED | ErrorCode.TOKEN_REVOKED,
+    message: string,
+  ) {
     super(code, HttpStatus.UNAUTHORIZED, message);
   }
 }

@@ -17,7 +17,9 @@ export function createValidationPipe(): ValidationPipe {
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((m) => (m.startsWith(error.property) ? `${path}${m.slice(error.property.length)}` : m));
+    const own = Object.values(error.constraints ?? {}).map((m) =>
+      m.startsWith(error.property) ? `${path}${m.slice(error.property.length)}` : m,
+    );
     return own.concat(flattenValidationErrors(error.children ?? [], path));
   });
 }

@@ -4,14 +4,22 @@ import { UserRole } from '../user-role';
 
 export class UpdateUserDto {
   /** Replaces the user's roles; ends every session of the user. @example ["user", "admin"] */
-  @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(8) @ArrayUnique() @IsEnum(UserRole, { each: true })
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  @ArrayUnique()
+  @IsEnum(UserRole, { each: true })
   roles?: UserRole[];
 
   /** A disabled user cannot log in; disabling ends every session of the user. */
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   disabled?: boolean;
 
   /** A new address; it must be verified again. @example "ada@example.org" */
-  @IsOptional() @NormalizeText() @IsEmail() @MaxLength(254)
+  @IsOptional()
+  @NormalizeText()
+  @IsEmail()
+  @MaxLength(254)
   email?: string;
 }
