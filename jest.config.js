@@ -17,7 +17,7 @@ const transform = {
  * CommonJS packages that require() an ES-module dependency (Node 20 allows it, Jest's runtime on Node 20 does not):
  * those dependencies are compiled to CommonJS for the tests.
  */
-const ESM_REQUIRED_FROM_CJS = ['content-disposition'];
+const ESM_REQUIRED_FROM_CJS = ['content-disposition', 'cookie'];
 transform[`node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`] = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }];
 
 const common = {

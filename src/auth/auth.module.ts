@@ -2,12 +2,15 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { AdminAccountService } from './admin-account.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
+import { LoginLockout } from './lockout/login-lockout.entity';
+import { LoginLockoutService } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsModule } from './sessions/sessions.module';
@@ -18,12 +21,13 @@ import { signingKeyProvider } from './tokens/signing-key.provider';
 import { TokensService } from './tokens/tokens.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({})],
+  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({}), TypeOrmModule.forFeature([LoginLockout])],
   controllers: [AuthController, SessionsController, JwksController],
   providers: [
     AuthService,
     AdminAccountService,
     PasswordService,
+    LoginLockoutService,
     TokensService,
     signingKeyProvider,
     LocalStrategy,

@@ -1,5 +1,6 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { AppException, ErrorCode } from '../common/errors';
+import { canonicalIdentifier } from '../common/validation/identifiers';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
@@ -7,6 +8,7 @@ import { AuthUser } from './auth-user';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
+import { LoginLockoutService } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
 import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
@@ -17,11 +19,14 @@ export type AuthenticatedUser = AccessTokenSubject;
 /** Registration, credential checks and the token-pair flows; sessions, tokens and hashing are its collaborators. */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly lockout: LoginLockoutService,
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
@@ -36,10 +41,23 @@ export class AuthService {
    */
   async validateCredentials(login: string, password: string): Promise<AuthenticatedUser> {
     const user = await this.users.findCredentials(login);
+    // Names that match no user are counted too, so a lock says nothing about which names exist.
+    const lockoutKey = user ? `user:${user.id}` : `name:${canonicalIdentifier(login)}`;
+    await this.lockout.beginAttempt(lockoutKey);
     const match = await this.passwords.verify(password, user?.passwordHash);
     if (!user || !match) throw invalidCredentials();
+    await this.lockout.succeeded(lockoutKey);
     if (user.disabled) throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+    if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
     return { id: user.id, username: user.username, roles: user.roles };
+  }
+
+  /** BCRYPT_COST was raised: re-hash at the new cost now that the password is at hand, off the response path. */
+  private upgradeHash(userId: string, password: string): void {
+    this.passwords
+      .hash(password)
+      .then((passwordHash) => this.users.setPasswordHash(userId, passwordHash))
+      .catch((error: Error) => this.logger.warn(`could not upgrade the password hash of user ${userId}: ${error.message}`));
   }
 
   async login(user: AuthenticatedUser, client: ClientInfo): Promise<TokenPairDto> {

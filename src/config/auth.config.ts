@@ -19,6 +19,9 @@ export const authConfig = registerAs('auth', () => {
     refreshTokenTtlSeconds: parseDurationSeconds(env.REFRESH_TOKEN_TTL)!,
     bcryptCost: env.BCRYPT_COST,
     passwordMinLength: env.PASSWORD_MIN_LENGTH,
+    loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    loginLockSeconds: env.LOGIN_LOCK_SECONDS,
+    authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     admin:
       env.ADMIN_USERNAME && env.ADMIN_EMAIL && env.ADMIN_PASSWORD
         ? { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }

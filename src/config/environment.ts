@@ -17,7 +17,8 @@ import {
   validateSync,
 } from 'class-validator';
 
-const DURATION = /^\s*\d{1,9}[smhd]?\s*$/;
+/** Seconds or a number with a unit; never zero. */
+const DURATION = /^\s*0*[1-9]\d{0,8}[smhd]?\s*$/;
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' || value === '' ? false : value;
@@ -158,6 +159,9 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/** Secrets copied from a README rather than generated. */
+const PLACEHOLDER_SECRET = /change.?me|example|placeholder|your.?secret/i;
+
 /** The names of every variable above, in the order `.env.example` lists them. */
 export const VARIABLE_NAMES = Object.keys(new Environment()) as (keyof Environment)[];
 
@@ -169,9 +173,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (value !== undefined && value.trim() !== '') given[name] = value;
   }
   const env = plainToInstance(Environment, given, { exposeDefaultValues: true });
-  const errors = validateSync(env);
-  if (errors.length > 0) {
-    const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  const problems = validateSync(env).map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (env.NODE_ENV === 'production' && env.JWT_SECRET && PLACEHOLDER_SECRET.test(env.JWT_SECRET)) {
+    problems.push('JWT_SECRET: looks like a placeholder; generate a random one (see .env.example)');
+  }
+  if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;

@@ -32,12 +32,6 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
-  @Column({ name: 'failed_login_count', type: 'integer', default: 0 })
-  failedLoginCount!: number;
-
-  @Column({ name: 'locked_until', type: Date, nullable: true })
-  lockedUntil!: Date | null;
-
   @CreateDateColumn({ name: 'created_at' })
   createdAt!: Date;
 

@@ -34,8 +34,6 @@ export class UsersService {
       roles: input.roles,
       emailVerified: false,
       disabled: false,
-      failedLoginCount: 0,
-      lockedUntil: null,
     });
     await this.conflictsAsUserExists(() => this.users.insert(user));
     return toUserResponse(await this.users.findOneByOrFail({ id: user.id }));

@@ -1,4 +1,5 @@
 import { IsString, MinLength } from 'class-validator';
+import { NewPassword } from '../passwords/password-policy';
 import { IsBcryptSafe, NormalizePassword } from '../../common/validation/decorators';
 
 export class ChangePasswordDto {
@@ -13,5 +14,6 @@ export class ChangePasswordDto {
   @IsString()
   @MinLength(8)
   @IsBcryptSafe()
+  @NewPassword()
   newPassword!: string;
 }

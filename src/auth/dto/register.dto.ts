@@ -1,4 +1,5 @@
 import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { NewPassword } from '../passwords/password-policy';
 import { IsBcryptSafe, NormalizePassword, NormalizeText } from '../../common/validation/decorators';
 import { USERNAME_PATTERN } from '../../common/validation/identifiers';
 
@@ -28,5 +29,6 @@ export class RegisterDto {
   @IsString()
   @MinLength(8)
   @IsBcryptSafe()
+  @NewPassword()
   password!: string;
 }

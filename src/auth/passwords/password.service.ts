@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { compare, hash } from 'bcrypt';
+import { compare, getRounds, hash } from 'bcrypt';
 import { randomBytes } from 'node:crypto';
 import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
+import { passwordProblems } from './password-policy';
 
 /** bcrypt hashing (async only: it runs in libuv's pool, never on the event loop) and the password rules. */
 @Injectable()
@@ -26,12 +27,14 @@ export class PasswordService implements OnModuleInit {
     return compare(password, passwordHash ?? this.dummyHash).then((match) => match && passwordHash !== undefined);
   }
 
-  /** The rules that depend on configuration; the request DTOs hold the fixed ones (bytes, control characters). */
+  /** The configured rules, for callers outside HTTP (the admin bootstrap and CLI); requests meet them in validation. */
   assertAcceptable(password: string, field = 'password'): void {
-    const problems: string[] = [];
-    if ([...password].length < this.config.passwordMinLength) {
-      problems.push(`${field} must be at least ${this.config.passwordMinLength} characters`);
-    }
+    const problems = passwordProblems(password, this.config.passwordMinLength, field);
     if (problems.length > 0) throw AppException.validation(problems);
+  }
+
+  /** True when a stored hash is cheaper than the configured cost (BCRYPT_COST was raised since it was made). */
+  needsRehash(passwordHash: string): boolean {
+    return getRounds(passwordHash) < this.config.bcryptCost;
   }
 }

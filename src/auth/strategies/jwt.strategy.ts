@@ -9,7 +9,7 @@ import { UserRole } from '../../users/user-role';
 import { AuthUser } from '../auth-user';
 import { SessionsService } from '../sessions/sessions.service';
 import { SIGNING_KEY } from '../tokens/signing-key.provider';
-import { ACCESS_TOKEN_TYPE } from '../tokens/tokens.service';
+import { assertAccessTokenHeader } from '../tokens/access-token-header';
 
 /** Where JwtAuthGuard leaves the token it extracted, so the header is parsed once and linearly. */
 export const ACCESS_TOKEN = Symbol('accessToken');
@@ -17,15 +17,16 @@ export const ACCESS_TOKEN = Symbol('accessToken');
 /** Allowed clock difference between issuers and this verifier (RFC 8725 §3.10 asks for a small one). */
 export const CLOCK_SKEW_SECONDS = 5;
 
+/** jsonwebtoken's `complete` result; the header was checked before verification (assertAccessTokenHeader). */
 interface DecodedToken {
-  header: Record<string, unknown>;
   payload: unknown;
 }
 
 /**
- * Verifies access tokens (RFC 8725, RFC 9068). jsonwebtoken checks the signature with the one configured algorithm,
- * then `nbf`, `exp`, `iss` and `aud`; `validate` adds what it leaves out: `typ`, no `crit`, an object payload with
- * `exp`, `iat` not in the future, a lifetime within the configured TTL, typed claims, and the session not revoked.
+ * Verifies access tokens (RFC 8725, RFC 9068), in API.md's order: the header (`alg`, `typ`, no `crit`) before
+ * anything else; jsonwebtoken then checks the signature with the one configured algorithm, `nbf`, `exp`, `iss` and
+ * `aud`; `validate` adds what it leaves out: an object payload with `exp`, `iat` not in the future, a lifetime
+ * within the configured TTL, typed claims, and the session not revoked.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -37,7 +38,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly sessions: SessionsService,
   ) {
     super({
-      jwtFromRequest: (request: { [ACCESS_TOKEN]?: string }) => request[ACCESS_TOKEN] ?? null,
+      jwtFromRequest: (request: { [ACCESS_TOKEN]?: string }) => {
+        const token = request[ACCESS_TOKEN];
+        if (token) assertAccessTokenHeader(token, config.jwtAlgorithm);
+        return token ?? null;
+      },
       secretOrKey: key as unknown as Buffer,
       algorithms: [config.jwtAlgorithm],
       issuer: config.issuer,
@@ -47,9 +52,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.maxLifetimeSeconds = config.accessTokenTtlSeconds;
   }
 
-  validate({ header, payload }: DecodedToken): AuthUser {
-    if (header.typ !== ACCESS_TOKEN_TYPE) throw invalid('The token is not an access token');
-    if (header.crit !== undefined) throw invalid('The token has critical header parameters');
+  validate({ payload }: DecodedToken): AuthUser {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('The token payload is not an object');
     const claims = payload as Record<string, unknown>;
     const { exp, iat, sub, sid, jti, username, roles } = claims;

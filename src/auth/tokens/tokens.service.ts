@@ -4,10 +4,8 @@ import { JwtService } from '@nestjs/jwt';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { authConfig } from '../../config';
 import { UserRole } from '../../users/user-role';
+import { ACCESS_TOKEN_TYPE } from './access-token-header';
 import { SIGNING_KEY } from './signing-key.provider';
-
-/** RFC 9068: the media type that tells an access token from any other JWT. */
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface AccessTokenSubject {
   id: string;

@@ -20,8 +20,6 @@ export class InitialSchema1764000000000 implements MigrationInterface {
           { name: 'roles', type: 'text' },
           { name: 'email_verified', type: 'boolean', default: columnType.literal(queryRunner, false) },
           { name: 'disabled', type: 'boolean', default: columnType.literal(queryRunner, false) },
-          { name: 'failed_login_count', type: 'integer', default: columnType.literal(queryRunner, 0) },
-          { name: 'locked_until', type: timestamp, isNullable: true },
           { name: 'created_at', type: timestamp, default: columnType.now(queryRunner) },
           { name: 'updated_at', type: timestamp, default: columnType.now(queryRunner) },
         ],
