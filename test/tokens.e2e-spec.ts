@@ -11,7 +11,7 @@ const INVALID_TOKEN_CHALLENGE = /^Bearer realm="gatehouse", error="invalid_token
 type Code = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
 
 /** A 401 with the API.md error body and the RFC 6750 challenge that belongs to its code. */
-function expectTokenRefusal(response: { status: number; body: any; headers: Record<string, string> }, code: Code): void {
+function expectTokenRefusal(response: { status: number; body: { code?: unknown }; headers: Record<string, string> }, code: Code): void {
   expect({ status: response.status, code: response.body.code }).toEqual({ status: 401, code });
   expect(response.body).toEqual({ statusCode: 401, code, message: expect.any(String), error: 'Unauthorized' });
   const challenge = response.headers['www-authenticate'];
@@ -31,7 +31,12 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     app = await createTestApp({ DATABASE_URL: db.url, ...ADMIN_ENV });
     ({ tokens } = await registerAndLogin(app));
     const { payload } = decodeJwt(tokens.accessToken);
-    subject = { sub: payload.sub as string, username: payload.username as string, roles: payload.roles as string[], sid: payload.sid as string };
+    subject = {
+      sub: payload.sub as string,
+      username: payload.username as string,
+      roles: payload.roles as string[],
+      sid: payload.sid as string,
+    };
   });
   afterAll(async () => {
     await app?.close();
@@ -64,7 +69,9 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     });
 
     it('refuses the Basic scheme as no bearer token at all: TOKEN_MISSING', async () => {
-      const response = await api(app).get(ME).set('authorization', `Basic ${Buffer.from('user:pass').toString('base64')}`);
+      const response = await api(app)
+        .get(ME)
+        .set('authorization', `Basic ${Buffer.from('user:pass').toString('base64')}`);
       expectTokenRefusal(response, 'TOKEN_MISSING');
     });
 
@@ -82,7 +89,11 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     const cases: Array<[string, () => string, Code]> = [
       ['garbage', () => 'this-is-not-a-jwt', 'TOKEN_INVALID'],
       ['three garbage segments', () => 'aaa.bbb.ccc', 'TOKEN_INVALID'],
-      ['alg "none" with an empty signature', () => `${base64url(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${realParts()[1]}.`, 'TOKEN_INVALID'],
+      [
+        'alg "none" with an empty signature',
+        () => `${base64url(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${realParts()[1]}.`,
+        'TOKEN_INVALID',
+      ],
       ['the real token with its signature stripped', () => `${realParts()[0]}.${realParts()[1]}.`, 'TOKEN_INVALID'],
       [
         'the real token with its payload tampered (roles admin)',
@@ -94,15 +105,31 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
         'TOKEN_INVALID',
       ],
       ['signed with another secret', () => forgeAccessToken(subject, { secret: secret() }), 'TOKEN_INVALID'],
-      ['HS512 with the right secret (algorithm allow-list)', () => forgeAccessToken(subject, { header: { alg: 'HS512' } }), 'TOKEN_INVALID'],
-      ['HS384 with the right secret (algorithm allow-list)', () => forgeAccessToken(subject, { header: { alg: 'HS384' } }), 'TOKEN_INVALID'],
+      [
+        'HS512 with the right secret (algorithm allow-list)',
+        () => forgeAccessToken(subject, { header: { alg: 'HS512' } }),
+        'TOKEN_INVALID',
+      ],
+      [
+        'HS384 with the right secret (algorithm allow-list)',
+        () => forgeAccessToken(subject, { header: { alg: 'HS384' } }),
+        'TOKEN_INVALID',
+      ],
       ['a wrong issuer', () => forgeAccessToken(subject, { claims: { iss: 'evil-issuer' } }), 'TOKEN_INVALID'],
       ['a wrong audience', () => forgeAccessToken(subject, { claims: { aud: 'another-api' } }), 'TOKEN_INVALID'],
       ['expired', () => forgeAccessToken(subject, { claims: { iat: nowSeconds() - 1000, exp: nowSeconds() - 100 } }), 'TOKEN_EXPIRED'],
       ['nbf in the future', () => forgeAccessToken(subject, { claims: { nbf: nowSeconds() + 600 } }), 'TOKEN_INVALID'],
-      ['iat in the future', () => forgeAccessToken(subject, { claims: { iat: nowSeconds() + 600, exp: nowSeconds() + 1200 } }), 'TOKEN_INVALID'],
+      [
+        'iat in the future',
+        () => forgeAccessToken(subject, { claims: { iat: nowSeconds() + 600, exp: nowSeconds() + 1200 } }),
+        'TOKEN_INVALID',
+      ],
       ['a lifetime longer than the TTL', () => forgeAccessToken(subject, { claims: { exp: nowSeconds() + 3600 } }), 'TOKEN_INVALID'],
-      ['a lifetime one second longer than the TTL', () => forgeAccessToken(subject, { claims: { iat: nowSeconds(), exp: nowSeconds() + 901 } }), 'TOKEN_INVALID'],
+      [
+        'a lifetime one second longer than the TTL',
+        () => forgeAccessToken(subject, { claims: { iat: nowSeconds(), exp: nowSeconds() + 901 } }),
+        'TOKEN_INVALID',
+      ],
       ['typ "JWT"', () => forgeAccessToken(subject, { header: { typ: 'JWT' } }), 'TOKEN_INVALID'],
       ['no typ', () => forgeAccessToken(subject, { header: { typ: undefined } }), 'TOKEN_INVALID'],
       ['a crit header', () => forgeAccessToken(subject, { header: { crit: ['x-policy'], 'x-policy': 'ignore-me' } }), 'TOKEN_INVALID'],
@@ -122,7 +149,12 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     });
 
     it('refuses the same forgeries through x-access-token as well', async () => {
-      expectTokenRefusal(await api(app).get(ME).set('x-access-token', forgeAccessToken(subject, { header: { alg: 'HS512' } })), 'TOKEN_INVALID');
+      expectTokenRefusal(
+        await api(app)
+          .get(ME)
+          .set('x-access-token', forgeAccessToken(subject, { header: { alg: 'HS512' } })),
+        'TOKEN_INVALID',
+      );
       expectTokenRefusal(await api(app).get(ME).set('x-access-token', tokens.refreshToken), 'TOKEN_INVALID');
     });
 
@@ -142,7 +174,9 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
 
     it('refuses a 12 kB space-free Authorization header quickly (no quadratic parsing)', async () => {
       const started = performance.now();
-      const response = await api(app).get(ME).set('authorization', `Bearer${'a'.repeat(12_000)}`);
+      const response = await api(app)
+        .get(ME)
+        .set('authorization', `Bearer${'a'.repeat(12_000)}`);
       expect(performance.now() - started).toBeLessThan(500);
       expect(response.status).toBe(401);
       expectTokenRefusal(response, response.body.code);
@@ -151,7 +185,9 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     it('never lets a tampered admin token through to an admin route', async () => {
       const [header, , signature] = tokens.accessToken.split('.');
       const payload = { ...decodeJwt(tokens.accessToken).payload, roles: ['admin'] };
-      const response = await api(app).get('/api/v1/users').set(bearer(`${header}.${base64url(JSON.stringify(payload))}.${signature}`));
+      const response = await api(app)
+        .get('/api/v1/users')
+        .set(bearer(`${header}.${base64url(JSON.stringify(payload))}.${signature}`));
       expectTokenRefusal(response, 'TOKEN_INVALID');
     });
   });

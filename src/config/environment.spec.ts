@@ -38,7 +38,13 @@ describe('validateEnvironment', () => {
   it('takes the default for empty and blank values', () => {
     const env = validateEnvironment({ PORT: '', BCRYPT_COST: '   ', DATABASE_URL: '', JWT_SECRET: '', NODE_ENV: '' });
 
-    expect(env).toMatchObject({ PORT: 3000, BCRYPT_COST: 12, DATABASE_URL: 'sqlite:data/gatehouse.sqlite', JWT_SECRET: undefined, NODE_ENV: 'development' });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      BCRYPT_COST: 12,
+      DATABASE_URL: 'sqlite:data/gatehouse.sqlite',
+      JWT_SECRET: undefined,
+      NODE_ENV: 'development',
+    });
   });
 
   it('converts numeric and boolean variables', () => {

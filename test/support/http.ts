@@ -39,7 +39,10 @@ export async function login(app: NestFastifyApplication, user: Pick<TestUser, 'u
 }
 
 /** Registers a new user and logs them in. */
-export async function registerAndLogin(app: NestFastifyApplication, user: TestUser = newUser()): Promise<{ user: TestUser; id: string; tokens: TokenPair }> {
+export async function registerAndLogin(
+  app: NestFastifyApplication,
+  user: TestUser = newUser(),
+): Promise<{ user: TestUser; id: string; tokens: TokenPair }> {
   const registered = await register(app, user);
   return { ...registered, tokens: await login(app, user) };
 }
@@ -47,12 +50,19 @@ export async function registerAndLogin(app: NestFastifyApplication, user: TestUs
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The admin that tests boot with (ADMIN_* variables); its password is made by the test run. */
-export const TEST_ADMIN: TestUser = { username: 'root_admin', email: 'root_admin@example.com', password: `admin ${randomBytes(8).toString('hex')} pass` };
+export const TEST_ADMIN: TestUser = {
+  username: 'root_admin',
+  email: 'root_admin@example.com',
+  password: `admin ${randomBytes(8).toString('hex')} pass`,
+};
 
 export const ADMIN_ENV = { ADMIN_USERNAME: TEST_ADMIN.username, ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password };
 
 /** The payload of a JWT, unverified (tests only). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.');
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()),
+  };
 }

@@ -1,0 +1,244 @@
+import { ConfigType } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, Repository } from 'typeorm';
+import { AppException, ErrorCode } from '../../common/errors';
+import { authConfig } from '../../config';
+import { dataSourceOptions } from '../../database/data-source-options';
+import { hashRefreshToken } from './refresh-token';
+import { RevokedSessions } from './revoked-sessions';
+import { Session } from './session.entity';
+import { SessionsService } from './sessions.service';
+
+const ACCESS_TTL = 900;
+const REFRESH_TTL = 7 * 86_400;
+const config = { accessTokenTtlSeconds: ACCESS_TTL, refreshTokenTtlSeconds: REFRESH_TTL } as ConfigType<typeof authConfig>;
+const HOUR_MS = 3_600_000;
+
+const alice = randomUUID();
+const bob = randomUUID();
+const client = { userAgent: 'jest', ip: '127.0.0.1' };
+
+async function rejectionOf(promise: Promise<unknown>): Promise<AppException> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (error instanceof AppException) return error;
+  throw new Error(`expected an AppException, got ${String(error)}`);
+}
+
+describe('SessionsService', () => {
+  let dataSource: DataSource;
+  let rows: Repository<Session>;
+  let service: SessionsService;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    dataSource = await new DataSource(dataSourceOptions('sqlite::memory:')).initialize();
+    await dataSource.runMigrations();
+    rows = dataSource.getRepository(Session);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  beforeEach(async () => {
+    await rows.clear();
+    service = new SessionsService(rows, config, new RevokedSessions());
+  });
+
+  describe('create', () => {
+    it('issues `<session id>.<256 bits base64url>` and stores only its hash', async () => {
+      const issued = await service.create(alice, client);
+
+      expect(issued.refreshToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
+      expect(issued).toMatchObject({ userId: alice, refreshExpiresIn: REFRESH_TTL });
+      expect(issued.refreshToken.startsWith(`${issued.sessionId}.`)).toBe(true);
+      const row = await rows.findOneByOrFail({ id: issued.sessionId });
+      expect(row).toMatchObject({
+        userId: alice,
+        refreshTokenHash: hashRefreshToken(issued.refreshToken),
+        userAgent: 'jest',
+        ip: '127.0.0.1',
+        revokedAt: null,
+      });
+      expect(JSON.stringify(row)).not.toContain(issued.refreshToken.split('.')[1]);
+    });
+
+    it('sets the expiry one refresh TTL ahead', async () => {
+      const before = Date.now();
+      const { sessionId } = await service.create(alice, {});
+
+      const { expiresAt } = await rows.findOneByOrFail({ id: sessionId });
+      expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + REFRESH_TTL * 1000 - 1000);
+      expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + REFRESH_TTL * 1000);
+    });
+  });
+
+  describe('rotate', () => {
+    it('spends the token and issues a new one in the same session', async () => {
+      const first = await service.create(alice, client);
+
+      const second = await service.rotate(first.refreshToken, { userAgent: 'jest/2' });
+
+      expect(second).toMatchObject({ sessionId: first.sessionId, userId: alice, refreshExpiresIn: REFRESH_TTL });
+      expect(second.refreshToken).not.toBe(first.refreshToken);
+      expect(await rows.findOneByOrFail({ id: first.sessionId })).toMatchObject({
+        refreshTokenHash: hashRefreshToken(second.refreshToken),
+        userAgent: 'jest/2',
+        ip: '127.0.0.1',
+      });
+    });
+
+    it('treats a spent token as reuse: REFRESH_TOKEN_REUSED, and the session ends', async () => {
+      const first = await service.create(alice, client);
+      const second = await service.rotate(first.refreshToken, client);
+
+      const error = await rejectionOf(service.rotate(first.refreshToken, client));
+
+      expect([error.code, error.status]).toEqual([ErrorCode.REFRESH_TOKEN_REUSED, 401]);
+      expect(service.isRevoked(first.sessionId)).toBe(true);
+      expect((await rows.findOneByOrFail({ id: first.sessionId })).revokedAt).toBeInstanceOf(Date);
+      expect((await rejectionOf(service.rotate(second.refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+    });
+
+    it('lets exactly one of two concurrent rotations with one token win', async () => {
+      const { refreshToken } = await service.create(alice, client);
+
+      const outcomes = await Promise.allSettled([service.rotate(refreshToken, client), service.rotate(refreshToken, client)]);
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    });
+
+    it.each([
+      ['a number', 42],
+      ['an empty string', ''],
+      ['a JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln'],
+      ['a token with a short secret', `${randomUUID()}.abc`],
+      ['an uppercase session id', `${randomUUID().toUpperCase()}.${'a'.repeat(43)}`],
+    ])('refuses %s as REFRESH_TOKEN_INVALID', async (_, token: unknown) => {
+      const error = await rejectionOf(service.rotate(token, client));
+
+      expect([error.code, error.status]).toEqual([ErrorCode.REFRESH_TOKEN_INVALID, 401]);
+    });
+
+    it('refuses a well-formed token of an unknown session as REFRESH_TOKEN_INVALID', async () => {
+      expect((await rejectionOf(service.rotate(`${randomUUID()}.${'a'.repeat(43)}`, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+    });
+
+    it('refuses the current token of an expired session as REFRESH_TOKEN_INVALID without revoking it', async () => {
+      const { sessionId, refreshToken } = await service.create(alice, client);
+      await rows.update({ id: sessionId }, { expiresAt: new Date(Date.now() - 1000) });
+
+      expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+      expect(service.isRevoked(sessionId)).toBe(false);
+    });
+
+    it('refuses the token of a revoked session as REFRESH_TOKEN_INVALID', async () => {
+      const { sessionId, refreshToken } = await service.create(alice, client);
+      await service.revoke(sessionId);
+
+      expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+    });
+
+    it('refuses the token of a session whose user is gone as REFRESH_TOKEN_INVALID', async () => {
+      const { sessionId, refreshToken } = await service.create(alice, client);
+      await rows.update({ id: sessionId }, { userId: null });
+
+      expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+    });
+  });
+
+  describe('revocation', () => {
+    it("answers another user's session as SESSION_NOT_FOUND and leaves it live", async () => {
+      const { sessionId } = await service.create(bob, client);
+
+      const error = await rejectionOf(service.revokeOwn(alice, sessionId));
+
+      expect([error.code, error.status]).toEqual([ErrorCode.SESSION_NOT_FOUND, 404]);
+      expect(service.isRevoked(sessionId)).toBe(false);
+    });
+
+    it('ends one of the caller’s own sessions, and a second time is SESSION_NOT_FOUND', async () => {
+      const { sessionId } = await service.create(alice, client);
+
+      await service.revokeOwn(alice, sessionId);
+
+      expect(service.isRevoked(sessionId)).toBe(true);
+      expect((await rejectionOf(service.revokeOwn(alice, sessionId))).code).toBe(ErrorCode.SESSION_NOT_FOUND);
+    });
+
+    it('ends every session of a user but the one kept, and no one else’s', async () => {
+      const kept = await service.create(alice, client);
+      const others = [await service.create(alice, client), await service.create(alice, client)];
+      const bobs = await service.create(bob, client);
+
+      await service.revokeAllForUser(alice, kept.sessionId);
+
+      expect(others.map((s) => service.isRevoked(s.sessionId))).toEqual([true, true]);
+      expect([service.isRevoked(kept.sessionId), service.isRevoked(bobs.sessionId)]).toEqual([false, false]);
+      expect((await service.listForUser(alice, kept.sessionId)).map((s) => [s.id, s.current])).toEqual([[kept.sessionId, true]]);
+    });
+
+    it('ends every session of a user when none is kept', async () => {
+      const sessions = [await service.create(alice, client), await service.create(alice, client)];
+
+      await service.revokeAllForUser(alice);
+
+      expect(sessions.map((s) => service.isRevoked(s.sessionId))).toEqual([true, true]);
+      expect(await service.listForUser(alice, sessions[0].sessionId)).toEqual([]);
+    });
+  });
+
+  describe('cleanUp', () => {
+    it('deletes long-expired sessions and keeps live ones', async () => {
+      const live = await service.create(alice, client);
+      const stale = await service.create(alice, client);
+      await rows.update({ id: stale.sessionId }, { expiresAt: new Date(Date.now() - 24 * HOUR_MS) });
+
+      await service.cleanUp();
+
+      expect((await rows.find()).map((s) => s.id)).toEqual([live.sessionId]);
+    });
+
+    it('forgets revocations older than any access token, and keeps recent ones', async () => {
+      const old = await service.create(alice, client);
+      const recent = await service.create(alice, client);
+      await service.revoke(old.sessionId);
+      await service.revoke(recent.sessionId);
+      await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
+      // The in-memory set must see the same age as the row.
+      const revoked = new RevokedSessions();
+      revoked.add(old.sessionId, new Date(Date.now() - 2 * HOUR_MS));
+      revoked.add(recent.sessionId);
+      const cleaner = new SessionsService(rows, config, revoked);
+
+      await cleaner.cleanUp();
+
+      expect([cleaner.isRevoked(old.sessionId), cleaner.isRevoked(recent.sessionId)]).toEqual([false, true]);
+      expect((await rows.find()).map((s) => s.id)).toEqual([recent.sessionId]);
+    });
+  });
+
+  describe('onApplicationBootstrap', () => {
+    it('loads the recent revocations into a fresh instance', async () => {
+      const recent = await service.create(alice, client);
+      const old = await service.create(alice, client);
+      const live = await service.create(alice, client);
+      await service.revokeAllForUser(alice, live.sessionId);
+      await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
+
+      const restarted = new SessionsService(rows, config, new RevokedSessions());
+      await restarted.onApplicationBootstrap();
+      restarted.onModuleDestroy();
+
+      expect([restarted.isRevoked(recent.sessionId), restarted.isRevoked(old.sessionId), restarted.isRevoked(live.sessionId)]).toEqual([
+        true,
+        false,
+        false,
+      ]);
+    });
+  });
+});
