@@ -14,9 +14,22 @@ export const appConfig = registerAs('app', () => {
           .map((o) => o.trim())
           .filter(Boolean)
       : [],
-    /** Fastify's trustProxy: false, or a hop count (`true` means one hop; trusting every hop lets clients forge their address). */
-    trustProxy: env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? 1 : Number(env.TRUST_PROXY),
+    trustProxy: trustedProxies(env.TRUST_PROXY),
   };
 });
 
 export type AppConfig = ReturnType<typeof appConfig>;
+
+/**
+ * Fastify's trustProxy from TRUST_PROXY: `false`; proxy addresses or CIDRs (the safe form: only they may set
+ * X-Forwarded-For); or a hop count (`true` is one hop), for a service that is reachable only through its proxies.
+ * Trusting every hop would let any client forge its address. Fastify now ignores a bare number, hence the function.
+ */
+function trustedProxies(setting: string): false | string | ((address: string, hop: number) => boolean) {
+  if (setting === 'false') return false;
+  if (setting === 'true' || /^\d+$/.test(setting)) {
+    const hops = setting === 'true' ? 1 : Number(setting);
+    return hops === 0 ? false : (_address, hop) => hop < hops;
+  }
+  return setting;
+}

@@ -147,7 +147,9 @@ export class Environment {
   @IsString()
   CORS_ORIGINS?: string = undefined;
 
-  @Matches(/^(true|false|\d{1,2})$/, { message: 'TRUST_PROXY must be false, true or a hop count' })
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, {
+    message: 'TRUST_PROXY must be false, true, a hop count or proxy addresses (CIDR allowed)',
+  })
   TRUST_PROXY = 'false';
 
   @Transform(toBool)
