@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Patch, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -22,6 +22,7 @@ import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
+import { RateLimited } from './rate-limit/rate-limited.decorator';
 import { ClientInfo } from './sessions/sessions.service';
 
 @ApiTags('auth')
@@ -30,6 +31,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @RateLimited()
   @Post('register')
   @ApiOperation({ operationId: 'auth_register', summary: 'Create an account with the role "user"' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every problem is listed in `message`' })
@@ -39,7 +41,7 @@ export class AuthController {
   }
 
   @Public()
-  @UseGuards(LocalAuthGuard)
+  @RateLimited(LocalAuthGuard)
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
@@ -54,6 +56,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimited()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')

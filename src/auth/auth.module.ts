@@ -12,6 +12,7 @@ import { RolesGuard } from './guards/roles.guard';
 import { LoginLockout } from './lockout/login-lockout.entity';
 import { LoginLockoutService } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsModule } from './sessions/sessions.module';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -21,7 +22,7 @@ import { signingKeyProvider } from './tokens/signing-key.provider';
 import { TokensService } from './tokens/tokens.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({}), TypeOrmModule.forFeature([LoginLockout])],
+  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({}), TypeOrmModule.forFeature([LoginLockout]), RateLimitModule],
   controllers: [AuthController, SessionsController, JwksController],
   providers: [
     AuthService,

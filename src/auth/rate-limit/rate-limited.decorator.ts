@@ -1,0 +1,13 @@
+import { applyDecorators, CanActivate, Type, UseGuards } from '@nestjs/common';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { AuthRateLimitGuard } from './rate-limit.guard';
+
+/**
+ * Counts the request against the caller's address (429 TOO_MANY_REQUESTS with Retry-After past the limit).
+ * Guards that do real work (bcrypt) go in `then`, so that they run after it.
+ */
+export const RateLimited = (...then: Type<CanActivate>[]) =>
+  applyDecorators(
+    UseGuards(AuthRateLimitGuard, ...then),
+    ApiTooManyRequestsResponse({ description: 'TOO_MANY_REQUESTS: retry after `Retry-After` seconds' }),
+  );
