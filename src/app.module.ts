@@ -6,6 +6,7 @@ import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, 
 import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -24,6 +25,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     AuthModule,
     HealthModule,
+    MetricsModule,
   ],
 })
 export class AppModule {}

@@ -67,7 +67,7 @@ describe('route inventory', () => {
       controllersOf(AppModule)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['AuthController', 'HealthController', 'JwksController', 'SessionsController', 'UsersController']);
+    ).toEqual(['AuthController', 'HealthController', 'JwksController', 'MetricsController', 'SessionsController', 'UsersController']);
   });
 
   it('guards every route by default: JwtAuthGuard and RolesGuard are global guards', () => {
@@ -85,7 +85,15 @@ describe('route inventory', () => {
         .filter((r) => r.isPublic)
         .map((r) => r.route)
         .sort(),
-    ).toEqual(['GET /.well-known/jwks.json', 'GET /health/live', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/register']);
+    ).toEqual([
+      'GET /.well-known/jwks.json',
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /metrics',
+      'POST /auth/login',
+      'POST /auth/refresh',
+      'POST /auth/register',
+    ]);
   });
 
   it('requires the admin role on every /users route but reading one user', () => {

@@ -1,14 +1,17 @@
+import helmet from '@fastify/helmet';
 import { NestApplicationOptions, RequestMethod, VersioningType } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { FastifyServerOptions } from 'fastify';
+import { FastifyInstance, FastifyServerOptions, LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { passwordPolicyRule } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
+import { createRootLogger, currentRequest, PinoNestLogger, requestId } from './common/logging/logger';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig, authConfig, AuthConfig } from './config';
-import { passwordPolicyRule } from './auth/passwords/password-policy';
-import helmet from '@fastify/helmet';
+import { MetricsService } from './metrics/metrics.service';
 
 /** API.md: JSON bodies over 100 kB answer 413. */
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -34,27 +37,57 @@ const SWAGGER_FRIENDLY_CSP = {
 /** Operational routes stay outside `/api/v1`. */
 const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-known/jwks.json'];
 
-/** Nest's own body parser is off: configureApp installs the stricter JSON parser below. */
-export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false };
+/** Probes and scrapes come every few seconds: counted in metrics, not written to the access log. */
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
-export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+/** Nest's own body parser is off: configureApp installs the stricter JSON parser below. Logs wait for pino. */
+export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
+
+/** Fastify with pino as its logger (JSON lines, request ids, redaction); `logDestination` lets tests read the lines. */
+export function createFastifyAdapter(config: AppConfig, logDestination?: DestinationStream): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
-    logger: false,
+    loggerInstance: createRootLogger(config.logLevel, logDestination),
+    // One access-log line per response comes from our onResponse hook, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestId,
   });
 }
 
 /** Everything main.ts applies to the app; the e2e tests call the same function, so they test what runs. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  registerJsonBodyParser(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  app.useLogger(new PinoNestLogger(fastify.log));
+  registerRequestHooks(fastify, metrics);
+  registerJsonBodyParser(fastify);
   await app.register(helmet, { contentSecurityPolicy: { directives: SWAGGER_FRIENDLY_CSP } });
   app.setGlobalPrefix('api', { exclude: OPERATIONAL_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe([passwordPolicyRule(app.get<AuthConfig>(authConfig.KEY).passwordMinLength)]));
-  app.useGlobalFilters(new AllExceptionsFilter(app.get(HttpAdapterHost)));
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(HttpAdapterHost), (code) => metrics.countTokenRejection(code)));
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
   if (config.swaggerEnabled) setUpSwagger(app);
+}
+
+/** Request id out (X-Request-Id) and into every log line of the request; one access-log line and metrics per response. */
+function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    currentRequest.run({ log: request.log, ip: request.ip }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (!QUIET_ROUTES.has(route)) {
+      request.log.info(
+        { method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request completed',
+      );
+    }
+    done();
+  });
 }
 
 function setUpSwagger(app: NestFastifyApplication): void {

@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { AdminAccountService } from './admin-account.service';
+import { AuthEvents } from './auth-events';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
@@ -26,6 +27,7 @@ import { TokensService } from './tokens/tokens.service';
   controllers: [AuthController, SessionsController, JwksController],
   providers: [
     AuthService,
+    AuthEvents,
     AdminAccountService,
     PasswordService,
     LoginLockoutService,

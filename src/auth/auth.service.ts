@@ -4,6 +4,7 @@ import { canonicalIdentifier } from '../common/validation/identifiers';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
+import { AuthEvents } from './auth-events';
 import { AuthUser } from './auth-user';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly lockout: LoginLockoutService,
+    private readonly events: AuthEvents,
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
@@ -43,12 +45,22 @@ export class AuthService {
     const user = await this.users.findCredentials(login);
     // Names that match no user are counted too, so a lock says nothing about which names exist.
     const lockoutKey = user ? `user:${user.id}` : `name:${canonicalIdentifier(login)}`;
-    await this.lockout.beginAttempt(lockoutKey);
+    await this.lockout.beginAttempt(lockoutKey).catch((error: unknown) => {
+      this.events.login('locked', user?.id);
+      throw error;
+    });
     const match = await this.passwords.verify(password, user?.passwordHash);
-    if (!user || !match) throw invalidCredentials();
+    if (!user || !match) {
+      this.events.login('invalid_credentials', user?.id);
+      throw invalidCredentials();
+    }
     await this.lockout.succeeded(lockoutKey);
-    if (user.disabled) throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+    if (user.disabled) {
+      this.events.login('disabled', user.id);
+      throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+    }
     if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
+    this.events.login('success', user.id);
     return { id: user.id, username: user.username, roles: user.roles };
   }
 

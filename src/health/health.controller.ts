@@ -1,14 +1,43 @@
-import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator';
+import { AppException, ErrorCode } from '../common/errors';
+import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
   @Public()
   @Get('live')
   @ApiOperation({ operationId: 'health_live', summary: 'Answers 200 while the process runs' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @ApiOperation({ operationId: 'health_ready', summary: 'Answers 200 when the database (and Redis, if configured) answer' })
+  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: `message` names the failing parts' })
+  async ready(): Promise<HealthCheckResult> {
+    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 1500 })];
+    if (this.redis.configured) checks.push(() => this.redis.ping('redis'));
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const failing = Object.keys((error.getResponse() as { error?: object }).error ?? {});
+      throw new AppException(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Not ready: ${failing.join(', ') || 'unknown'} unavailable`,
+      );
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { MetricsService } from '../../metrics/metrics.service';
 import { ConfigType } from '@nestjs/config';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -46,7 +47,7 @@ describe('SessionsService', () => {
 
   beforeEach(async () => {
     await rows.clear();
-    service = new SessionsService(rows, config, new RevokedSessions());
+    service = new SessionsService(rows, config, new RevokedSessions(), new MetricsService());
   });
 
   describe('create', () => {
@@ -213,7 +214,7 @@ describe('SessionsService', () => {
       const revoked = new RevokedSessions();
       revoked.add(old.sessionId, new Date(Date.now() - 2 * HOUR_MS));
       revoked.add(recent.sessionId);
-      const cleaner = new SessionsService(rows, config, revoked);
+      const cleaner = new SessionsService(rows, config, revoked, new MetricsService());
 
       await cleaner.cleanUp();
 
@@ -230,7 +231,7 @@ describe('SessionsService', () => {
       await service.revokeAllForUser(alice, live.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
 
-      const restarted = new SessionsService(rows, config, new RevokedSessions());
+      const restarted = new SessionsService(rows, config, new RevokedSessions(), new MetricsService());
       await restarted.onApplicationBootstrap();
       restarted.onModuleDestroy();
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
@@ -39,9 +40,13 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly revoked: RevokedSessions,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.gauge('gatehouse_active_sessions', 'Sessions neither revoked nor expired', () =>
+      this.sessions.countBy({ revokedAt: IsNull(), expiresAt: MoreThan(new Date()) }),
+    );
     await this.loadRecentRevocations();
     this.cleanupTimer = setInterval(
       () => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)),

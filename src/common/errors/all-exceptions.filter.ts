@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { AppException } from './app.exception';
+import { AppException, TokenException } from './app.exception';
 import { ErrorCode } from './error-code';
 
 export interface ErrorBody {
@@ -34,9 +34,17 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly onTokenRejected: (code: ErrorCode) => void = () => undefined,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    if (exception instanceof TokenException) {
+      // The code only: a token's content is a credential and never goes to a log.
+      this.logger.warn({ event: 'token_rejected', code: exception.code });
+      this.onTokenRejected(exception.code);
+    }
     const { body, headers } = this.toResponse(exception);
     const adapter = this.adapterHost.httpAdapter;
     const response = host.switchToHttp().getResponse<unknown>();

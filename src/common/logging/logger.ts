@@ -1,0 +1,84 @@
+import { LoggerService } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
+
+/** Never written to a log: credentials in headers and in any logged object (we log no bodies, but make sure). */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-access-token"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken'].flatMap((key) => [key, `*.${key}`]),
+];
+
+export function createRootLogger(level: string, destination?: DestinationStream): PinoLogger {
+  return pino({ level, base: { service: 'gatehouse' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+}
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** A caller's X-Request-Id is kept when it is a plain token (no log injection); otherwise a new one is made. */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** What code deep in a request may need of it: its logger (which carries the request id) and the client address. */
+export interface RequestScope {
+  log: FastifyBaseLogger;
+  ip: string;
+}
+
+/** The request being served, for code that has no request at hand (Nest's Logger, audit events). */
+export const currentRequest = new AsyncLocalStorage<RequestScope>();
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Nest's Logger, written as pino JSON through the current request's logger, so every line logged while serving a
+ * request carries its id. An object message becomes fields of the line (audit events use this).
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly root: FastifyBaseLogger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    const logger = currentRequest.getStore()?.log ?? this.root;
+    if (!isEnabled(logger, level)) return;
+    // Nest passes the context name last, and for errors a stack before it.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const stack = level === 'error' && rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      logger[level]({ context, ...message }, (message as { msg?: string }).msg ?? context ?? '');
+    } else {
+      logger[level]({ context, ...(stack && { stack }) }, message instanceof Error ? (message.stack ?? message.message) : String(message));
+    }
+  }
+}
+
+const LEVEL_VALUES: Record<Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+function isEnabled(logger: FastifyBaseLogger, level: Level): boolean {
+  return logger.level !== 'silent' && LEVEL_VALUES[level] >= (LEVEL_VALUES[logger.level as Level] ?? 30);
+}

@@ -1,0 +1,19 @@
+import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/decorators/public.decorator';
+import { MetricsService } from './metrics.service';
+
+@ApiTags('health')
+@Controller({ path: 'metrics', version: VERSION_NEUTRAL })
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Public()
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ operationId: 'health_metrics', summary: 'Prometheus metrics: requests, logins, token rejections, sessions' })
+  @ApiProduces('text/plain')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
