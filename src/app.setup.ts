@@ -11,6 +11,7 @@ import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { createRootLogger, currentRequest, PinoNestLogger, requestId } from './common/logging/logger';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig, authConfig, AuthConfig } from './config';
+import { isDatabaseUnavailable } from './database/database-errors';
 import { MetricsService } from './metrics/metrics.service';
 
 /** API.md: JSON bodies over 100 kB answer 413. */
@@ -66,13 +67,25 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.setGlobalPrefix('api', { exclude: OPERATIONAL_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe([passwordPolicyRule(app.get<AuthConfig>(authConfig.KEY).passwordMinLength)]));
-  app.useGlobalFilters(new AllExceptionsFilter(app.get(HttpAdapterHost), (code) => metrics.countTokenRejection(code)));
+  app.useGlobalFilters(
+    new AllExceptionsFilter(app.get(HttpAdapterHost), {
+      onTokenRejected: (code) => metrics.countTokenRejection(code),
+      isUnavailable: isDatabaseUnavailable,
+    }),
+  );
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
   if (config.swaggerEnabled) setUpSwagger(app);
 }
 
 /** Request id out (X-Request-Id) and into every log line of the request; one access-log line and metrics per response. */
 function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService): void {
+  // On SIGTERM the server stops accepting, but a keep-alive connection that was busy at that moment would hold the
+  // shutdown open forever: once its response is out, it is closed.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     currentRequest.run({ log: request.log, ip: request.ip }, done);
@@ -86,6 +99,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
         'request completed',
       );
     }
+    if (closing) request.raw.socket?.end();
     done();
   });
 }

@@ -4,24 +4,99 @@ import { parseArgs } from 'node:util';
 import { AdminAccountService } from './auth/admin-account.service';
 import { AppModule } from './app.module';
 import { readEnvironment } from './config';
+import { readEnvironmentWithEnvFile } from './config/environment';
+import { backupDatabase, redactDatabaseUrl, restoreDatabase } from './database/backup';
+import { migrateDatabase } from './database/migrate';
 
-const USAGE = `Usage: npm run cli -- create-admin --username NAME --email ADDRESS
-  The password is read from the terminal, or from ADMIN_PASSWORD when set.`;
+type Values = { username?: string; email?: string; out?: string; from?: string };
+
+interface Command {
+  usage: string;
+  /** The options it cannot run without. */
+  required: (keyof Values)[];
+  run: (values: Values) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'create-admin': {
+    usage: `create-admin --username NAME --email ADDRESS
+      Creates an admin account. The password is read from the terminal, or from ADMIN_PASSWORD when set.`,
+    required: ['username', 'email'],
+    run: createAdmin,
+  },
+  backup: {
+    usage: `backup --out FILE
+      Backs up DATABASE_URL to FILE: SQLite with its online backup API (safe while Gatehouse runs),
+      PostgreSQL with pg_dump --format=custom (limited to ?schema= when set).`,
+    required: ['out'],
+    run: async ({ out }) => {
+      const result = await backupDatabase(databaseUrl(), out!);
+      process.stdout.write(`backed up ${result.database} to ${result.file} (${result.bytes} bytes)\n`);
+      return 0;
+    },
+  },
+  restore: {
+    usage: `restore --from FILE
+      Replaces the contents of DATABASE_URL with the backup in FILE. Stop every Gatehouse instance first.`,
+    required: ['from'],
+    run: async ({ from }) => {
+      const result = await restoreDatabase(databaseUrl(), from!);
+      process.stdout.write(`restored ${result.database} from ${result.file}\n`);
+      return 0;
+    },
+  },
+  migrate: {
+    usage: `migrate
+      Runs the pending database migrations of DATABASE_URL and exits (the app also runs them at start).`,
+    required: [],
+    run: async () => {
+      const url = databaseUrl();
+      const applied = await migrateDatabase(url);
+      const what = applied.length === 0 ? 'no pending migrations' : `applied ${applied.join(', ')}`;
+      process.stdout.write(`${redactDatabaseUrl(url)}: ${what}\n`);
+      return 0;
+    },
+  },
+};
+
+const USAGE = `Usage: npm run cli -- COMMAND [OPTIONS]   (or: node dist/cli.js COMMAND [OPTIONS])
+
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.usage}`)
+  .join('\n\n')}
+
+  The database is DATABASE_URL (from the environment, or .env when present).`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { username: { type: 'string' }, email: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      username: { type: 'string' },
+      email: { type: 'string' },
+      out: { type: 'string' },
+      from: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (values.help || positionals[0] !== 'create-admin' || !values.username || !values.email) {
-    process.stderr.write(`${USAGE}\n`);
+  const command = COMMANDS[positionals[0] ?? ''] as Command | undefined;
+  if (values.help || !command || positionals.length > 1 || command.required.some((name) => !values[name])) {
+    (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  return command.run(values);
+}
+
+/** DATABASE_URL as the app would see it: the environment first, then .env (ConfigModule's order). */
+function databaseUrl(): string {
+  return readEnvironmentWithEnvFile().DATABASE_URL;
+}
+
+async function createAdmin({ username, email }: Values): Promise<number> {
   const password = readEnvironment().ADMIN_PASSWORD ?? (await askHidden('Password for the new admin: '));
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
-    const admin = await app.get(AdminAccountService).create({ username: values.username, email: values.email, password });
+    const admin = await app.get(AdminAccountService).create({ username: username!, email: email!, password });
     process.stdout.write(`created admin ${admin.username} (${admin.id})\n`);
     return 0;
   } finally {

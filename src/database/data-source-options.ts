@@ -36,7 +36,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url: parsed.toString(),
     schema,
-    connectTimeoutMS: 5000,
-    extra: { max: 10, options: '-c timezone=UTC' },
+    // Bounded waits, so an outage answers 503 in seconds instead of hanging requests; the pool reconnects by itself.
+    connectTimeoutMS: 2000,
+    extra: { max: 10, options: '-c timezone=UTC', query_timeout: 5000, statement_timeout: 5000, keepAlive: true },
   };
 }

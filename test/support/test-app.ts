@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/app.setup';
 import { appConfig } from '../../src/config';
@@ -55,18 +56,29 @@ export const TEST_ENV: Record<string, string> = {
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
 };
 
+export interface TestAppOptions {
+  /** Where pino writes the app's JSON log lines (stdout by default); set LOG_LEVEL in `env` to see more than errors. */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Boots the whole app as main.ts does (same adapter, same globals) with these variables on top of TEST_ENV.
  * The environment is only changed while the app is built: configuration is read then, never later.
  */
-export async function createTestApp(env: Record<string, string | undefined>): Promise<NestFastifyApplication> {
+export async function createTestApp(
+  env: Record<string, string | undefined>,
+  options: TestAppOptions = {},
+): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, TEST_ENV, env);
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     moduleRef.useLogger(['error']);
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(appConfig()), NEST_APPLICATION_OPTIONS);
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createFastifyAdapter(appConfig(), options.logDestination),
+      NEST_APPLICATION_OPTIONS,
+    );
     app.useLogger(['error']);
     await configureApp(app, appConfig());
     await app.init();

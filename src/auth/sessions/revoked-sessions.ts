@@ -27,3 +27,11 @@ export class RevokedSessions {
     return this.revokedAtMs.size;
   }
 }
+
+/** Tokens issued just before a revocation can still be signed a moment after it (a refresh racing a logout). */
+const CLOCK_MARGIN_MS = 60_000;
+
+/** Before this instant, no access token of a session revoked then can still be unexpired: older revocations can go. */
+export function revocationHorizon(now: Date, accessTokenTtlSeconds: number): Date {
+  return new Date(now.getTime() - accessTokenTtlSeconds * 1000 - CLOCK_MARGIN_MS);
+}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RevocationSync } from './revocation-sync.service';
 import { RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
@@ -10,7 +11,7 @@ import { SessionsService } from './sessions.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Session])],
-  providers: [SessionsService, RevokedSessions],
+  providers: [SessionsService, RevokedSessions, RevocationSync],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -1,4 +1,5 @@
 import { MetricsService } from '../../metrics/metrics.service';
+import { RevocationSync } from './revocation-sync.service';
 import { ConfigType } from '@nestjs/config';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +30,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<AppException> {
   throw new Error(`expected an AppException, got ${String(error)}`);
 }
 
+/** No other instances in these specs: announcing a revocation goes nowhere. */
+const noSync = { announce: () => undefined } as unknown as RevocationSync;
+
 describe('SessionsService', () => {
   let dataSource: DataSource;
   let rows: Repository<Session>;
@@ -47,7 +51,7 @@ describe('SessionsService', () => {
 
   beforeEach(async () => {
     await rows.clear();
-    service = new SessionsService(rows, config, new RevokedSessions(), new MetricsService());
+    service = new SessionsService(rows, config, new RevokedSessions(), new MetricsService(), noSync);
   });
 
   describe('create', () => {
@@ -214,7 +218,7 @@ describe('SessionsService', () => {
       const revoked = new RevokedSessions();
       revoked.add(old.sessionId, new Date(Date.now() - 2 * HOUR_MS));
       revoked.add(recent.sessionId);
-      const cleaner = new SessionsService(rows, config, revoked, new MetricsService());
+      const cleaner = new SessionsService(rows, config, revoked, new MetricsService(), noSync);
 
       await cleaner.cleanUp();
 
@@ -223,7 +227,7 @@ describe('SessionsService', () => {
     });
   });
 
-  describe('onApplicationBootstrap', () => {
+  describe('RevocationSync at start', () => {
     it('loads the recent revocations into a fresh instance', async () => {
       const recent = await service.create(alice, client);
       const old = await service.create(alice, client);
@@ -231,15 +235,12 @@ describe('SessionsService', () => {
       await service.revokeAllForUser(alice, live.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
 
-      const restarted = new SessionsService(rows, config, new RevokedSessions(), new MetricsService());
-      await restarted.onApplicationBootstrap();
-      restarted.onModuleDestroy();
+      const revoked = new RevokedSessions();
+      const sync = new RevocationSync(rows, revoked, null, config);
+      await sync.onApplicationBootstrap();
+      await sync.onApplicationShutdown();
 
-      expect([restarted.isRevoked(recent.sessionId), restarted.isRevoked(old.sessionId), restarted.isRevoked(live.sessionId)]).toEqual([
-        true,
-        false,
-        false,
-      ]);
+      expect([revoked.has(recent.sessionId), revoked.has(old.sessionId), revoked.has(live.sessionId)]).toEqual([true, false, false]);
     });
   });
 });

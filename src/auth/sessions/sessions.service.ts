@@ -7,7 +7,8 @@ import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
-import { RevokedSessions } from './revoked-sessions';
+import { RevocationSync } from './revocation-sync.service';
+import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 import { SessionResponseDto, toSessionResponse } from './session-response.dto';
 
@@ -23,8 +24,6 @@ export interface IssuedSession {
   refreshExpiresIn: number;
 }
 
-/** Tokens issued just before a revocation can still be signed a moment after it (a refresh racing a logout). */
-const CLOCK_MARGIN_MS = 60_000;
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
 
 /**
@@ -41,13 +40,13 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly revoked: RevokedSessions,
     private readonly metrics: MetricsService,
+    private readonly sync: RevocationSync,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.metrics.gauge('gatehouse_active_sessions', 'Sessions neither revoked nor expired', () =>
       this.sessions.countBy({ revokedAt: IsNull(), expiresAt: MoreThan(new Date()) }),
     );
-    await this.loadRecentRevocations();
     this.cleanupTimer = setInterval(
       () => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)),
       CLEANUP_INTERVAL_MS,
@@ -158,24 +157,16 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     if (live.length === 0) return 0;
     const now = new Date();
     const ids = live.map((s) => s.id);
-    // Memory first: the refusal must not wait for the write, and a failed write leaves the memory stricter, not looser.
+    // Memory and the other instances first: the refusal must not wait for the write, and a failed write leaves
+    // them stricter, not looser (the client gets a 503 and can retry; the table stays the truth).
     for (const id of ids) this.revoked.add(id, now);
+    this.sync.announce(ids, now);
     await this.sessions.update({ id: In(ids), revokedAt: IsNull() }, { revokedAt: now });
     return ids.length;
   }
 
-  private async loadRecentRevocations(): Promise<void> {
-    const recent = await this.sessions.find({
-      select: { id: true, revokedAt: true },
-      where: { revokedAt: MoreThan(this.revocationHorizon(new Date())) },
-    });
-    for (const s of recent) this.revoked.add(s.id, s.revokedAt!);
-    this.logger.log(`loaded ${recent.length} recent revocation(s)`);
-  }
-
-  /** Before this instant, no access token of a revoked session can still be unexpired. */
   private revocationHorizon(now: Date): Date {
-    return new Date(now.getTime() - this.config.accessTokenTtlSeconds * 1000 - CLOCK_MARGIN_MS);
+    return revocationHorizon(now, this.config.accessTokenTtlSeconds);
   }
 
   private refreshExpiry(now: Date): Date {

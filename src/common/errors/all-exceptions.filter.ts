@@ -13,6 +13,12 @@ export interface ErrorBody {
 
 const REALM = 'Bearer realm="gatehouse"';
 
+/** What the filter learns from outside `common/`: metrics for refused tokens, and which errors mean an outage. */
+export interface FilterHooks {
+  onTokenRejected?: (code: ErrorCode) => void;
+  isUnavailable?: (error: unknown) => boolean;
+}
+
 /** Codes for Nest's and Fastify's own errors, by status, where nothing more specific is known. */
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.BAD_REQUEST,
@@ -36,14 +42,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly onTokenRejected: (code: ErrorCode) => void = () => undefined,
+    private readonly hooks: FilterHooks = {},
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (exception instanceof TokenException) {
       // The code only: a token's content is a credential and never goes to a log.
       this.logger.warn({ event: 'token_rejected', code: exception.code });
-      this.onTokenRejected(exception.code);
+      this.hooks.onTokenRejected?.(exception.code);
     }
     const { body, headers } = this.toResponse(exception);
     const adapter = this.adapterHost.httpAdapter;
@@ -70,6 +76,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const clientError = asFastifyClientError(exception);
     if (clientError) return { body: clientError, headers: {} };
+    if (this.hooks.isUnavailable?.(exception)) {
+      // Expected during an outage, and retried by clients: a warning, not a stack per request.
+      this.logger.warn(`dependency unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      const body = errorBody(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        ErrorCode.DATABASE_UNAVAILABLE,
+        'The database is unavailable; try again shortly',
+      );
+      return { body, headers: { 'Retry-After': '5' } };
+    }
     return this.unexpected(exception);
   }
 

@@ -1,0 +1,180 @@
+import { jest } from '@jest/globals';
+import { createTestDatabase } from './support/test-app';
+import { Instance, within } from './support/instance';
+import { TcpProxy } from './support/tcp-proxy';
+import { newUser } from './support/http';
+
+// Several instances as production runs them (separate processes from dist/), sharing the machine's PostgreSQL and,
+// where set, Redis: DESIGN.md "Scaling out" and "Failure behaviour". Figures are printed for the closing notes.
+const POSTGRES = process.env.TEST_DATABASE_URL;
+const REDIS = process.env.TEST_REDIS_URL;
+const describeWithPostgres = POSTGRES ? describe : describe.skip;
+const POLL_SECONDS = 1;
+
+jest.setTimeout(60_000);
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function call(instance: Instance, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
+  const response = await fetch(`${instance.url}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined && { 'content-type': 'application/json' }),
+      ...(options.token && { authorization: `Bearer ${options.token}` }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function signUp(instance: Instance): Promise<{ username: string; password: string; accessToken: string; refreshToken: string }> {
+  const user = newUser('cluster');
+  expect((await call(instance, 'POST', '/api/v1/auth/register', { body: user })).status).toBe(201);
+  const login = await call(instance, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
+  expect(login.status).toBe(200);
+  return { ...user, accessToken: login.body.accessToken as string, refreshToken: login.body.refreshToken as string };
+}
+
+const me = (instance: Instance, token: string) => call(instance, 'GET', '/api/v1/auth/me', { token });
+
+function report(figure: string): void {
+  process.stdout.write(`  [figure] ${figure}\n`);
+}
+
+describeWithPostgres('two instances on one PostgreSQL', () => {
+  describe.each([
+    ['polling the sessions table', false],
+    ['Redis pub/sub', true],
+  ])('revocations by %s', (_, useRedis) => {
+    const run = useRedis && !REDIS ? it.skip : it;
+    let a: Instance;
+    let b: Instance;
+    let drop: () => Promise<void>;
+
+    beforeAll(async () => {
+      if (useRedis && !REDIS) return;
+      const db = await createTestDatabase('postgres');
+      drop = db.drop;
+      const env = { DATABASE_URL: db.url, REVOCATION_POLL_SECONDS: String(POLL_SECONDS), ...(useRedis && { REDIS_URL: REDIS! }) };
+      a = await Instance.start(env);
+      b = await Instance.start(env);
+    });
+    afterAll(async () => {
+      await Promise.all([a?.stop(), b?.stop()]);
+      await drop?.();
+    });
+
+    run('a token logged out on A is refused on B within the bound', async () => {
+      const user = await signUp(a);
+      expect((await me(b, user.accessToken)).status).toBe(200);
+      expect((await call(a, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(204);
+      const bound = useRedis ? 1000 : POLL_SECONDS * 1000 + 1000;
+      const ms = await within(bound, async () => (await me(b, user.accessToken)).status === 401);
+      report(`revocation on A refused on B after ${ms} ms (${useRedis ? 'Redis' : `polling every ${POLL_SECONDS}s`})`);
+      expect((await me(b, user.accessToken)).body.code).toBe('TOKEN_REVOKED');
+    });
+
+    run('a refresh token spent on A cannot be spent on B', async () => {
+      const user = await signUp(a);
+      const first = await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      expect(first.status).toBe(200);
+      const replay = await call(b, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      expect(replay).toMatchObject({ status: 401, body: { code: 'REFRESH_TOKEN_REUSED' } });
+      // Reuse ended the session everywhere, the newest refresh token included.
+      expect((await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status).toBe(401);
+    });
+  });
+});
+
+describeWithPostgres('outages', () => {
+  let postgresProxy: TcpProxy;
+  let a: Instance;
+  let drop: () => Promise<void>;
+  let url: URL;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('postgres');
+    drop = db.drop;
+    url = new URL(db.url);
+    postgresProxy = await new TcpProxy(Number(url.port || 5432)).start();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(postgresProxy.port);
+    a = await Instance.start({ DATABASE_URL: viaProxy.toString(), REVOCATION_POLL_SECONDS: String(POLL_SECONDS) });
+  });
+  afterAll(async () => {
+    await postgresProxy?.cut();
+    await a?.stop();
+    await drop?.();
+  });
+
+  it('answers 503 while PostgreSQL is away, keeps serving guarded routes, and recovers by itself', async () => {
+    const user = await signUp(a);
+    expect((await me(a, user.accessToken)).status).toBe(200);
+
+    await postgresProxy.cut();
+    const started = Date.now();
+    const login = await call(a, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
+    const outageMs = Date.now() - started;
+    report(`login during a PostgreSQL outage answered ${login.status} in ${outageMs} ms`);
+    expect(login).toMatchObject({ status: 503, body: { code: 'DATABASE_UNAVAILABLE' } });
+    expect(outageMs).toBeLessThan(5000);
+    expect((await me(a, user.accessToken)).status).toBe(200);
+    expect((await call(a, 'GET', '/health/ready')).status).toBe(503);
+    // A logout that cannot be recorded is refused, never half-done: the client retries it.
+    expect((await call(a, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(503);
+
+    await postgresProxy.restore();
+    const recoveryMs = await within(15_000, async () => (await call(a, 'GET', '/health/ready')).status === 200);
+    report(`recovered ${recoveryMs} ms after PostgreSQL came back, with no restart`);
+    expect((await call(a, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(204);
+    expect((await me(a, user.accessToken)).body.code).toBe('TOKEN_REVOKED');
+    const again = await call(a, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
+    expect(again.status).toBe(200);
+  });
+
+  (REDIS ? it : it.skip)('falls back to polling while Redis is away, and back to pub/sub when it returns', async () => {
+    const redisUrl = new URL(REDIS!);
+    const redisProxy = await new TcpProxy(Number(redisUrl.port || 6379)).start();
+    const viaProxy = new URL(REDIS!);
+    viaProxy.port = String(redisProxy.port);
+    const env = { DATABASE_URL: url.toString(), REDIS_URL: viaProxy.toString(), REVOCATION_POLL_SECONDS: String(POLL_SECONDS) };
+    const [c, d] = [await Instance.start(env), await Instance.start(env)];
+    try {
+      const user = await signUp(c);
+      await redisProxy.cut();
+      expect((await call(c, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(204);
+      const polledMs = await within(POLL_SECONDS * 1000 + 2000, async () => (await me(d, user.accessToken)).status === 401);
+      report(`with Redis away, a revocation reached the other instance by polling in ${polledMs} ms`);
+
+      await redisProxy.restore();
+      await within(15_000, async () => (await call(d, 'GET', '/health/ready')).status === 200);
+      const second = await signUp(c);
+      expect((await call(c, 'POST', '/api/v1/auth/logout', { token: second.accessToken })).status).toBe(204);
+      const pubSubMs = await within(1000, async () => (await me(d, second.accessToken)).status === 401);
+      report(`with Redis back, a revocation reached the other instance in ${pubSubMs} ms`);
+    } finally {
+      await Promise.all([c.stop(), d.stop()]);
+      await redisProxy.cut();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('finishes a request in flight when SIGTERM arrives, then exits', async () => {
+    const db = await createTestDatabase('sqlite');
+    // A slow login (bcrypt cost 12 takes a quarter of a second here) is the request in flight.
+    const instance = await Instance.start({ DATABASE_URL: db.url, BCRYPT_COST: '12' });
+    const user = newUser('drain');
+    expect((await call(instance, 'POST', '/api/v1/auth/register', { body: user })).status).toBe(201);
+    const inFlight = call(instance, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    instance.signal('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    const ended = await instance.exited;
+    expect(ended.code === 0 || ended.signal === 'SIGTERM').toBe(true);
+  });
+});
