@@ -43,7 +43,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly sync: RevocationSync,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.metrics.gauge('gatehouse_active_sessions', 'Sessions neither revoked nor expired', () =>
       this.sessions.countBy({ revokedAt: IsNull(), expiresAt: MoreThan(new Date()) }),
     );
