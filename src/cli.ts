@@ -1,14 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { AdminAccountService } from './auth/admin-account.service';
 import { AppModule } from './app.module';
+import { AdminAccountService } from './auth/admin-account.service';
+import { generateKeyFiles, generateSecret, isAsymmetricAlgorithm } from './auth/tokens/key-files';
 import { readEnvironment } from './config';
 import { readEnvironmentWithEnvFile } from './config/environment';
 import { backupDatabase, redactDatabaseUrl, restoreDatabase } from './database/backup';
 import { migrateDatabase } from './database/migrate';
 
-type Values = { username?: string; email?: string; out?: string; from?: string };
+type Values = { username?: string; email?: string; out?: string; from?: string; alg?: string };
 
 interface Command {
   usage: string;
@@ -57,6 +58,30 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  'keys:generate': {
+    usage: `keys:generate --alg RS256|ES256|EdDSA --out FOLDER
+      Writes a new key pair, <kid>.private.pem (owner-only) and <kid>.public.pem, for JWT_PRIVATE_KEY_FILE and
+      JWT_PUBLIC_KEY_FILES. The README's "Keys and rotation" shows how to roll it in.`,
+    required: ['alg', 'out'],
+    run: async ({ alg, out }) => {
+      if (!isAsymmetricAlgorithm(alg)) {
+        process.stderr.write(`--alg must be RS256, ES256 or EdDSA\n`);
+        return 2;
+      }
+      const { kid, privateFile, publicFile } = await generateKeyFiles(alg, out!);
+      process.stdout.write(`kid ${kid}\nprivate key: ${privateFile}\npublic key:  ${publicFile}\n`);
+      return 0;
+    },
+  },
+  'secret:generate': {
+    usage: `secret:generate
+      Prints a random 256-bit secret for JWT_SECRET (HS256).`,
+    required: [],
+    run: () => {
+      process.stdout.write(`${generateSecret()}\n`);
+      return Promise.resolve(0);
+    },
+  },
 };
 
 const USAGE = `Usage: npm run cli -- COMMAND [OPTIONS]   (or: node dist/cli.js COMMAND [OPTIONS])
@@ -76,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       out: { type: 'string' },
       from: { type: 'string' },
+      alg: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

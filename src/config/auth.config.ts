@@ -1,18 +1,20 @@
 import { registerAs } from '@nestjs/config';
 import { parseDurationSeconds } from './duration';
-import { ConfigurationError, readEnvironment } from './environment';
+import { readEnvironment } from './environment';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
 export const authConfig = registerAs('auth', () => {
   const env = readEnvironment();
-  if (env.JWT_ALG !== 'HS256') {
-    throw new ConfigurationError(`JWT_ALG: ${env.JWT_ALG} is not available yet; this version signs with HS256 only`);
-  }
   return {
     production: env.NODE_ENV === 'production',
     jwtAlgorithm: env.JWT_ALG satisfies JwtAlgorithm,
     jwtSecret: env.JWT_SECRET,
+    jwtPrivateKeyFile: env.JWT_PRIVATE_KEY_FILE,
+    jwtPublicKeyFiles: (env.JWT_PUBLIC_KEY_FILES ?? '')
+      .split(',')
+      .map((file) => file.trim())
+      .filter(Boolean),
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     accessTokenTtlSeconds: parseDurationSeconds(env.ACCESS_TOKEN_TTL)!,

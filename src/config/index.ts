@@ -1,5 +1,6 @@
 export { appConfig, type AppConfig } from './app.config';
 export { authConfig, type AuthConfig, type JwtAlgorithm } from './auth.config';
 export { databaseConfig, type DatabaseConfig } from './database.config';
+export { mailConfig, type MailConfig } from './mail.config';
 export { redisConfig, type RedisConfig } from './redis.config';
 export { ConfigurationError, envFileOptions, readEnvironment, validateEnvironment } from './environment';

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'disabled';
+type RequestLabel = 'method' | 'route' | 'status';
+
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'disabled' | 'email_not_verified';
 
 /** The Prometheus registry of this app (one per app, so tests can boot several) and the counters it exposes. */
 @Injectable()
@@ -41,10 +43,19 @@ export class MetricsService {
 
   /** `route` is the route's template (`/api/v1/users/:id`), never the raw URL, so the label set stays bounded. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.durations.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { count: this.requests.labels(labels), duration: this.durations.labels(labels) };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
+
+  /** Label children by route and status, resolved once: prom-client hashes the label set on every labelled call. */
+  private readonly requestSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<RequestLabel> }>();
 
   countLogin(outcome: LoginOutcome): void {
     this.logins.inc({ outcome });

@@ -1,38 +1,31 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { TokenExpiredError } from '@nestjs/jwt';
-import { AppException, ErrorCode, TokenException } from '../../common/errors';
+import { ErrorCode, TokenException } from '../../common/errors';
 import { extractAccessToken, HeaderCarrier } from '../access-token.extractor';
 import { AuthUser } from '../auth-user';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
-import { ACCESS_TOKEN } from '../strategies/jwt.strategy';
+import { JwtStrategy } from '../strategies/jwt.strategy';
 
 /**
  * Registered globally: every route needs a valid access token unless it is marked `@Public()` (deny by default).
- * Failures become the RFC 6750 codes of API.md: TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED.
+ * It calls JwtStrategy's verification directly rather than through `passport.authenticate`, whose per-request
+ * machinery (a context, closures and callbacks per call) cost the hot path a tenth of its throughput for nothing:
+ * the checks are the strategy's either way, and `AuthGuard('jwt')` still works for anyone who plugs in the usual way.
+ * Failures are the RFC 6750 codes of API.md: TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
-  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<HeaderCarrier & { [ACCESS_TOKEN]?: string }>();
+    const request = context.switchToHttp().getRequest<HeaderCarrier & { user?: AuthUser }>();
     const token = extractAccessToken(request);
     if (token === undefined) throw new TokenException(ErrorCode.TOKEN_MISSING, 'An access token is required');
-    request[ACCESS_TOKEN] = token;
-    return super.canActivate(context) as Promise<boolean>;
-  }
-
-  override handleRequest<T = AuthUser>(error: unknown, user: T | false, info: unknown): T {
-    if (error instanceof AppException) throw error;
-    if (error || !user) {
-      if (info instanceof TokenExpiredError) throw new TokenException(ErrorCode.TOKEN_EXPIRED, 'The access token has expired');
-      throw new TokenException(ErrorCode.TOKEN_INVALID, 'The access token is invalid');
-    }
-    return user;
+    request.user = await this.strategy.validate(token);
+    return true;
   }
 }

@@ -6,11 +6,15 @@ import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { LoginLockout } from './login-lockout.entity';
 
+/** The lockout key of an existing account (names that match no user are keyed by their canonical form). */
+export const userLockoutKey = (userId: string): string => `user:${userId}`;
+
 /**
- * Per-account brute-force protection (OWASP Authentication Cheat Sheet): every attempt is counted before the
- * password is checked, with one atomic increment, so a burst of parallel guesses cannot slip past the limit.
- * More than LOGIN_MAX_FAILURES attempts without a success lock the key for LOGIN_LOCK_SECONDS (429, Retry-After);
- * during the lock even the right password is refused. Attempts older than the lock window are forgotten.
+ * Per-account brute-force protection (OWASP Authentication Cheat Sheet): LOGIN_MAX_FAILURES wrong passwords lock the
+ * key for LOGIN_LOCK_SECONDS (429, Retry-After), and during the lock even the right password is refused. Only failures
+ * count (one atomic increment each), so an account that logs in from several clients at once is never locked by its
+ * own successes; guesses already in flight when the lock falls are bounded by the per-address rate limit. Failures
+ * older than the lock window are forgotten, and a success clears the count.
  */
 @Injectable()
 export class LoginLockoutService {
@@ -19,15 +23,18 @@ export class LoginLockoutService {
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  /** Counts an attempt on `key`; throws 429 TOO_MANY_REQUESTS if the key is locked or this attempt locks it. */
-  async beginAttempt(key: string, now = new Date()): Promise<void> {
+  /** Throws 429 TOO_MANY_REQUESTS while `key` is locked: checked before the password, so a lock costs no bcrypt. */
+  async assertNotLocked(key: string, now = new Date()): Promise<void> {
     const current = await this.lockouts.findOneBy({ key });
     if (current?.lockedUntil && current.lockedUntil > now) throw this.locked(current.lockedUntil, now);
+  }
+
+  /** Counts a wrong password (one atomic increment); the LOGIN_MAX_FAILURES-th locks the key. */
+  async recordFailure(key: string, now = new Date()): Promise<void> {
     const failures = await this.increment(key, now);
-    if (failures > this.config.loginMaxFailures) {
+    if (failures >= this.config.loginMaxFailures) {
       const lockedUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
       await this.lockouts.update({ key }, { failures: 0, lockedUntil });
-      throw this.locked(lockedUntil, now);
     }
   }
 
@@ -55,7 +62,8 @@ export class LoginLockoutService {
         .where({ key })
         .setParameter('windowStart', this.windowStart(now))
         .execute();
-      if (updated.affected) return (await this.lockouts.findOneByOrFail({ key })).failures;
+      // A concurrent success may have deleted the row since: then this attempt is the only one counted.
+      if (updated.affected) return (await this.lockouts.findOneBy({ key }))?.failures ?? 1;
       try {
         await this.lockouts.insert({ key, failures: 1, lockedUntil: null, lastFailureAt: now });
         return 1;
@@ -64,7 +72,7 @@ export class LoginLockoutService {
         if (!(error instanceof QueryFailedError)) throw error;
       }
     }
-    return (await this.lockouts.findOneByOrFail({ key })).failures;
+    return (await this.lockouts.findOneBy({ key }))?.failures ?? 1;
   }
 
   private windowStart(now: Date): Date {

@@ -1,9 +1,11 @@
-import { createSecretKey } from 'node:crypto';
 import { ConfigType } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { SessionsService } from '../sessions/sessions.service';
-import { CLOCK_SKEW_SECONDS, JwtStrategy } from './jwt.strategy';
+import { CLOCK_SKEW_SECONDS, TokensService } from '../tokens/tokens.service';
+import { JwtStrategy } from './jwt.strategy';
 
 const TTL = 900;
 const config = {
@@ -16,7 +18,21 @@ const config = {
 const revokedSessionId = 'revoked-session';
 const sessions: Pick<SessionsService, 'isRevoked'> = { isRevoked: (sessionId) => sessionId === revokedSessionId };
 
-const strategy = new JwtStrategy(createSecretKey(Buffer.alloc(32, 7)), config, sessions as SessionsService);
+const secret = Buffer.alloc(32, 7);
+const key = createSecretKey(secret);
+const tokens = new TokensService(
+  new JwtService({}),
+  { algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] },
+  config,
+);
+const strategy = new JwtStrategy(tokens, sessions as SessionsService);
+
+/** A correctly signed HS256 access token around any payload, so only the claim checks can refuse it. */
+function sign(payload: unknown): string {
+  const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${segment({ alg: 'HS256', typ: 'at+jwt' })}.${segment(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
 
 const now = () => Math.floor(Date.now() / 1000);
 const claims = () => ({
@@ -31,9 +47,9 @@ const claims = () => ({
   aud: 'gatehouse-api',
 });
 
-function codeOf(run: () => unknown): ErrorCode {
+async function codeOf(run: () => Promise<unknown>): Promise<ErrorCode> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof AppException) {
       expect(error.status).toBe(401);
@@ -44,9 +60,9 @@ function codeOf(run: () => unknown): ErrorCode {
   throw new Error('expected the token to be refused');
 }
 
-describe('JwtStrategy.validate', () => {
-  it('accepts a well-formed access token and returns the caller', () => {
-    expect(strategy.validate({ payload: claims() })).toEqual({
+describe('JwtStrategy.validate (TokensService checks, then the session)', () => {
+  it('accepts a well-formed access token and returns the caller', async () => {
+    expect(await strategy.validate(sign(claims()))).toEqual({
       userId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
       username: 'alice',
       roles: ['user'],
@@ -55,18 +71,18 @@ describe('JwtStrategy.validate', () => {
     });
   });
 
-  it('accepts an iat within the clock skew', () => {
+  it('accepts an iat within the clock skew', async () => {
     const iat = now() + CLOCK_SKEW_SECONDS - 1;
 
-    expect(strategy.validate({ payload: { ...claims(), iat, exp: iat + TTL } }).userId).toBeDefined();
+    expect((await strategy.validate(sign({ ...claims(), iat, exp: iat + TTL }))).userId).toBeDefined();
   });
 
   it.each([
     ['a string payload', 'alice'],
     ['an array payload', [claims()]],
     ['a null payload', null],
-  ])('refuses %s', (_, payload: unknown) => {
-    expect(codeOf(() => strategy.validate({ payload }))).toBe(ErrorCode.TOKEN_INVALID);
+  ])('refuses %s', async (_, payload: unknown) => {
+    expect(await codeOf(() => strategy.validate(sign(payload)))).toBe(ErrorCode.TOKEN_INVALID);
   });
 
   it.each([
@@ -82,11 +98,17 @@ describe('JwtStrategy.validate', () => {
     ['roles as a string', () => ({ ...claims(), roles: 'admin' })],
     ['roles with a non-string', () => ({ ...claims(), roles: ['user', 1] })],
     ['no roles', () => ({ ...claims(), roles: undefined })],
-  ])('refuses a payload with %s', (_, payload: () => Record<string, unknown>) => {
-    expect(codeOf(() => strategy.validate({ payload: payload() }))).toBe(ErrorCode.TOKEN_INVALID);
+  ])('refuses a payload with %s', async (_, payload: () => Record<string, unknown>) => {
+    expect(await codeOf(() => strategy.validate(sign(payload())))).toBe(ErrorCode.TOKEN_INVALID);
   });
 
-  it('refuses a token of a revoked session as TOKEN_REVOKED', () => {
-    expect(codeOf(() => strategy.validate({ payload: { ...claims(), sid: revokedSessionId } }))).toBe(ErrorCode.TOKEN_REVOKED);
+  it('refuses an expired token as TOKEN_EXPIRED', async () => {
+    expect(await codeOf(() => strategy.validate(sign({ ...claims(), iat: now() - TTL - 60, exp: now() - 60 })))).toBe(
+      ErrorCode.TOKEN_EXPIRED,
+    );
+  });
+
+  it('refuses a token of a revoked session as TOKEN_REVOKED', async () => {
+    expect(await codeOf(() => strategy.validate(sign({ ...claims(), sid: revokedSessionId })))).toBe(ErrorCode.TOKEN_REVOKED);
   });
 });

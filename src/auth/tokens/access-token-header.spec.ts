@@ -1,5 +1,5 @@
 import { AppException, ErrorCode } from '../../common/errors';
-import { assertAccessTokenHeader } from './access-token-header';
+import { readAccessTokenHeader } from './access-token-header';
 
 const segment = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const token = (header: unknown) => `${segment(header)}.${segment({ sub: 'x' })}.signature`;
@@ -13,9 +13,9 @@ function codeOf(check: () => void): ErrorCode | undefined {
   }
 }
 
-describe('assertAccessTokenHeader', () => {
+describe('readAccessTokenHeader', () => {
   it('accepts the configured alg with typ at+jwt', () => {
-    expect(codeOf(() => assertAccessTokenHeader(token({ alg: 'HS256', typ: 'at+jwt' }), 'HS256'))).toBeUndefined();
+    expect(codeOf(() => readAccessTokenHeader(token({ alg: 'HS256', typ: 'at+jwt' }), 'HS256'))).toBeUndefined();
   });
 
   it.each([
@@ -29,6 +29,6 @@ describe('assertAccessTokenHeader', () => {
     ['no dot at all', 'abc'],
     ['an empty header', '.e30.sig'],
   ])('refuses %s as TOKEN_INVALID', (_, value) => {
-    expect(codeOf(() => assertAccessTokenHeader(value, 'HS256'))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(codeOf(() => readAccessTokenHeader(value, 'HS256'))).toBe(ErrorCode.TOKEN_INVALID);
   });
 });

@@ -4,11 +4,11 @@ import { ErrorCode, TokenException } from '../../common/errors';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /**
- * API.md orders the checks: format, signature and header first (TOKEN_INVALID), then `exp` (TOKEN_EXPIRED).
- * jsonwebtoken checks `exp` before anything we add after it, so the header is checked here, before verification:
- * the one configured `alg`, `typ: at+jwt`, and no `crit` (RFC 7515 §4.1.11: we understand no extensions).
+ * API.md orders the checks: format, signature and header first (TOKEN_INVALID), then `exp` (TOKEN_EXPIRED). The header
+ * is read here, before any verification: the one configured `alg`, `typ: at+jwt`, no `crit` (RFC 7515 §4.1.11: we
+ * understand no extensions), and a string `kid` if any. `jku`, `x5u` and `jwk` are never looked at (RFC 8725 §3.10).
  */
-export function assertAccessTokenHeader(token: string, algorithm: string): void {
+export function readAccessTokenHeader(token: string, algorithm: string): { kid?: string } {
   const dot = token.indexOf('.');
   if (dot <= 0) throw invalid('The access token is malformed');
   let header: unknown;
@@ -18,10 +18,12 @@ export function assertAccessTokenHeader(token: string, algorithm: string): void 
     throw invalid('The access token is malformed');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('The access token is malformed');
-  const { alg, typ, crit } = header as Record<string, unknown>;
+  const { alg, typ, crit, kid } = header as Record<string, unknown>;
   if (alg !== algorithm) throw invalid('The token is not signed with the accepted algorithm');
   if (typ !== ACCESS_TOKEN_TYPE) throw invalid('The token is not an access token');
   if (crit !== undefined) throw invalid('The token has critical header parameters');
+  if (kid !== undefined && typeof kid !== 'string') throw invalid('The token has a malformed key id');
+  return { kid: kid };
 }
 
 function invalid(message: string): TokenException {

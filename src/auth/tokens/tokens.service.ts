@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
-import { KeyObject, randomUUID } from 'node:crypto';
+import { JsonWebTokenError, JwtService, NotBeforeError, TokenExpiredError } from '@nestjs/jwt';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { UserRole } from '../../users/user-role';
-import { ACCESS_TOKEN_TYPE } from './access-token-header';
-import { SIGNING_KEY } from './signing-key.provider';
+import { ACCESS_TOKEN_TYPE, readAccessTokenHeader } from './access-token-header';
+import type { KeyRing } from './key-ring';
+
+export const KEY_RING = Symbol('KEY_RING');
+
+/** Allowed clock difference between issuers and this verifier (RFC 8725 §3.10 asks for a small one). */
+export const CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessTokenSubject {
   id: string;
@@ -21,16 +28,19 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
-  iss: string;
-  aud: string | string[];
 }
 
-/** Signs access tokens. What verifies them is JwtStrategy, with the options this service hands it. */
+/**
+ * Signs and verifies access tokens for every configured algorithm, with the same checks whichever library does the
+ * cryptography: jsonwebtoken (through @nestjs/jwt) for HS256, RS256 and ES256; jose for EdDSA, which jsonwebtoken
+ * lacks. Checks run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only), then
+ * signature, `exp`, the other registered claims, and what jsonwebtoken leaves out (lifetime, `iat`, claim types).
+ */
 @Injectable()
 export class TokensService {
   constructor(
     private readonly jwt: JwtService,
-    @Inject(SIGNING_KEY) private readonly key: KeyObject,
+    @Inject(KEY_RING) private readonly keys: KeyRing,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -38,19 +48,91 @@ export class TokensService {
     return this.config.accessTokenTtlSeconds;
   }
 
-  signAccessToken(user: AccessTokenSubject, sessionId: string): string {
-    return this.jwt.sign(
-      { username: user.username, roles: user.roles, sid: sessionId },
-      {
-        privateKey: this.key,
-        algorithm: this.config.jwtAlgorithm as 'HS256',
-        header: { alg: this.config.jwtAlgorithm, typ: ACCESS_TOKEN_TYPE },
-        subject: user.id,
-        jwtid: randomUUID(),
+  async signAccessToken(user: AccessTokenSubject, sessionId: string): Promise<string> {
+    const claims = { username: user.username, roles: user.roles, sid: sessionId };
+    const header = { alg: this.keys.algorithm, typ: ACCESS_TOKEN_TYPE, ...(this.keys.signing.kid && { kid: this.keys.signing.kid }) };
+    const { issuer, audience, accessTokenTtlSeconds } = this.config;
+    if (this.keys.algorithm === 'EdDSA') {
+      return new SignJWT(claims)
+        .setProtectedHeader(header)
+        .setSubject(user.id)
+        .setJti(randomUUID())
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${accessTokenTtlSeconds}s`)
+        .sign(this.keys.signing.key);
+    }
+    return this.jwt.sign(claims, {
+      privateKey: this.keys.signing.key,
+      algorithm: this.keys.algorithm,
+      header,
+      subject: user.id,
+      jwtid: randomUUID(),
+      issuer,
+      audience,
+      expiresIn: accessTokenTtlSeconds,
+    });
+  }
+
+  async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    const { kid } = readAccessTokenHeader(token, this.keys.algorithm);
+    const key = kid === undefined ? this.keys.secret : this.keys.verification.get(kid);
+    if (!key) throw invalid('The token was not signed by a key this service trusts');
+    const payload = this.keys.algorithm === 'EdDSA' ? await this.verifyWithJose(token, key) : this.verifyWithJsonwebtoken(token, key);
+    return this.checkClaims(payload);
+  }
+
+  private verifyWithJsonwebtoken(token: string, key: KeyRing['signing']['key']): unknown {
+    try {
+      return this.jwt.verify<object>(token, {
+        publicKey: key as unknown as Buffer,
+        algorithms: [this.keys.algorithm as 'HS256' | 'RS256' | 'ES256'],
         issuer: this.config.issuer,
         audience: this.config.audience,
-        expiresIn: this.config.accessTokenTtlSeconds,
-      },
-    );
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      });
+    } catch (error) {
+      if (error instanceof TokenExpiredError) throw expired();
+      if (error instanceof NotBeforeError || error instanceof JsonWebTokenError) throw invalid('The access token is invalid');
+      throw error;
+    }
   }
+
+  private async verifyWithJose(token: string, key: KeyRing['signing']['key']): Promise<unknown> {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [this.keys.algorithm],
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      });
+      return payload;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw expired();
+      if (error instanceof joseErrors.JOSEError) throw invalid('The access token is invalid');
+      throw error;
+    }
+  }
+
+  private checkClaims(payload: unknown): AccessTokenClaims {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('The token payload is not an object');
+    const { exp, iat, sub, sid, jti, username, roles } = payload as Record<string, unknown>;
+    if (typeof exp !== 'number' || typeof iat !== 'number') throw invalid('The token lacks exp or iat');
+    if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw invalid('The token was issued in the future');
+    if (exp - iat > this.config.accessTokenTtlSeconds) throw invalid('The token lives longer than allowed');
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof username !== 'string') {
+      throw invalid('The token lacks required claims');
+    }
+    if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) throw invalid('The token has malformed roles');
+    return { sub, sid, jti, username, roles: roles as UserRole[], iat, exp };
+  }
+}
+
+function invalid(message: string): TokenException {
+  return new TokenException(ErrorCode.TOKEN_INVALID, message);
+}
+
+function expired(): TokenException {
+  return new TokenException(ErrorCode.TOKEN_EXPIRED, 'The access token has expired');
 }

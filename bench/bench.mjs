@@ -1,0 +1,171 @@
+// npm run bench: Gatehouse against raw-Node limit servers, in the same run on the same machine, with the server on
+// one core and the load generator (autocannon, this process) on the other (taskset, when present). Prints req/s,
+// p50/p99 and the ratio to the limit for each scenario. Options: --duration S (10), --connections N (50),
+// --cost N (bcrypt cost for both login servers, 10), --memory (RSS after 10k and 1M guarded requests).
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    cost: { type: 'string', default: '10' },
+    memory: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(values.duration);
+const CONNECTIONS = Number(values.connections);
+const COST = values.cost;
+const PINNED = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
+const SECRET = randomBytes(32).toString('base64url');
+const PASSWORD = `bench ${randomBytes(8).toString('hex')} password`;
+
+if (!existsSync('dist/main.js')) {
+  console.error('dist/main.js is missing: run npm run build first (npm run bench does it)');
+  process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server on core 0 and waits until it answers. */
+async function startServer(script, env, readyPath) {
+  const port = await freePort();
+  const command = PINNED ? ['taskset', ['-c', '0', process.execPath, script]] : [process.execPath, [script]];
+  const child = spawn(command[0], command[1], { env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      const response = await fetch(url + readyPath);
+      if (response.status < 500) return { url, child, pid: child.pid };
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${script} did not start`);
+}
+
+function stop(server) {
+  return new Promise((resolve) => {
+    server.child.once('exit', resolve);
+    server.child.kill('SIGTERM');
+  });
+}
+
+async function load(options) {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
+  if (result.non2xx > 0 || result.errors > 0) console.error(`  ! ${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+}
+
+async function json(url, path, body, token) {
+  const response = await fetch(url + path, {
+    method: body ? 'POST' : 'GET',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: body && JSON.stringify(body),
+  });
+  return response.json();
+}
+
+const rows = [];
+function row(scenario, server, m, limit) {
+  rows.push({ scenario, server, 'req/s': Math.round(m.rps), 'p50 ms': m.p50, 'p99 ms': m.p99, ratio: limit ? (m.rps / limit.rps).toFixed(2) : '' });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+const gatehouseEnv = {
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  JWT_SECRET: SECRET,
+  DATABASE_URL: `sqlite:${join(dir, 'bench.sqlite')}`,
+  BCRYPT_COST: COST,
+  AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+  LOG_LEVEL: 'info',
+  SWAGGER_ENABLED: 'false',
+};
+
+console.log(`Gatehouse benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, bcrypt cost ${COST}, ${PINNED ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`);
+
+// --- the limit server ---
+const raw = await startServer('bench/raw-limit-server.mjs', { JWT_SECRET: SECRET, BCRYPT_COST: COST, PASSWORD }, '/me');
+
+// --- Gatehouse, with one user and a few sessions ---
+const gatehouse = await startServer('dist/main.js', gatehouseEnv, '/health/live');
+const user = { username: 'bench_user', email: 'bench@example.com', password: PASSWORD };
+await json(gatehouse.url, '/api/v1/auth/register', user);
+const login = await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD });
+const token = login.accessToken;
+const bearer = { authorization: `Bearer ${token}` };
+await json(gatehouse.url, '/api/v1/auth/me', undefined, token); // warm the profile cache
+
+// Guarded GET
+const rawMe = await load({ url: `${raw.url}/me`, headers: bearer });
+const me = await load({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer });
+row('guarded GET /auth/me', 'raw node:http + fast-jwt', rawMe);
+row('guarded GET /auth/me', 'Gatehouse', me, rawMe);
+
+// Login at bcrypt's own limit
+const loginBody = JSON.stringify({ username: user.username, password: PASSWORD });
+const loginRequest = { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody };
+const rawLogin = await load({ url: `${raw.url}/login`, ...loginRequest, connections: 8 });
+const gatehouseLogin = await load({ url: `${gatehouse.url}/api/v1/auth/login`, ...loginRequest, connections: 8 });
+row('POST /auth/login', 'raw node:http + bcrypt.compare', rawLogin);
+row('POST /auth/login', 'Gatehouse', gatehouseLogin, rawLogin);
+
+// Refresh: each connection spends its own chain of single-use tokens
+const pool = [];
+for (let i = 0; i < CONNECTIONS; i++) pool.push((await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
+const refresh = await load({
+  url: `${gatehouse.url}/api/v1/auth/refresh`,
+  requests: [
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request, context) => {
+        context.token ??= pool.pop();
+        return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
+      },
+      onResponse: (status, body, context) => {
+        if (status === 200) context.token = JSON.parse(body).refreshToken;
+      },
+    },
+  ],
+});
+row('POST /auth/refresh', 'Gatehouse', refresh);
+
+// Guarded latency while logins saturate the CPU
+const [, guardedUnderLoad] = await Promise.all([
+  load({ url: `${gatehouse.url}/api/v1/auth/login`, ...loginRequest, connections: 16 }),
+  load({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: 4, overallRate: 200 }),
+]);
+row('GET /auth/me while logins saturate', 'Gatehouse', guardedUnderLoad);
+
+console.table(rows);
+console.log(`guarded GET: ${(me.rps / rawMe.rps).toFixed(2)} of the raw limit (target ≥ 0.65)`);
+console.log(`login: ${(gatehouseLogin.rps / rawLogin.rps).toFixed(2)} of raw bcrypt.compare (target ≥ 0.90)`);
+console.log(`guarded p99 while logins saturate: ${guardedUnderLoad.p99} ms (target < 50 ms)`);
+
+if (values.memory) {
+  const rss = () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(gatehouse.pid)]).stdout.toString().trim()) * 1024;
+  await autocannon({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: CONNECTIONS, amount: 10_000 });
+  const early = rss();
+  await autocannon({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: CONNECTIONS, amount: 1_000_000 });
+  const late = rss();
+  console.log(`RSS after 10k guarded requests ${(early / 2 ** 20).toFixed(0)} MiB, after 1M more ${(late / 2 ** 20).toFixed(0)} MiB (${((late / early - 1) * 100).toFixed(1)} %, target within 20 %)`);
+}
+
+await Promise.all([stop(raw), stop(gatehouse)]);

@@ -1,0 +1,49 @@
+// The practical limit: plain node:http doing the same work as Gatehouse's routes and nothing else.
+//   GET  /me     Bearer check with fast-jwt: signature, alg, typ, iss, aud, exp, and the revoked-session set
+//   POST /login  bcrypt.compare at the same cost, in libuv's pool
+import bcrypt from 'bcrypt';
+import { createVerifier } from 'fast-jwt';
+import { createServer } from 'node:http';
+
+const { PORT, JWT_SECRET, BCRYPT_COST, PASSWORD } = process.env;
+const verify = createVerifier({
+  key: JWT_SECRET,
+  algorithms: ['HS256'],
+  allowedIss: 'gatehouse',
+  allowedAud: 'gatehouse-api',
+  requiredClaims: ['exp', 'sub', 'sid'],
+  complete: true,
+  cache: false,
+});
+const revoked = new Set(['00000000-0000-0000-0000-000000000000']);
+const hash = await bcrypt.hash(PASSWORD, Number(BCRYPT_COST));
+
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/me') {
+    const auth = req.headers.authorization;
+    try {
+      if (!auth || !auth.startsWith('Bearer ')) throw new Error('missing');
+      const { header, payload } = verify(auth.slice(7));
+      if (header.typ !== 'at+jwt' || revoked.has(payload.sid)) throw new Error('refused');
+      return send(res, 200, { id: payload.sub, username: payload.username, roles: payload.roles });
+    } catch {
+      return send(res, 401, { code: 'TOKEN_INVALID' });
+    }
+  }
+  if (req.method === 'POST' && req.url === '/login') {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const { password } = JSON.parse(body);
+      bcrypt.compare(password, hash).then((ok) => send(res, ok ? 200 : 401, { ok }));
+    });
+    return;
+  }
+  send(res, 404, {});
+}).listen(Number(PORT), '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -1,0 +1,16 @@
+import { registerAs } from '@nestjs/config';
+import { readEnvironment } from './environment';
+
+export const mailConfig = registerAs('mail', () => {
+  const env = readEnvironment();
+  return {
+    /** Unset: the development transport logs each link instead of sending it. */
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM,
+    /** Base of the links in mails: the page there posts the token back to the API. */
+    appUrl: env.APP_URL,
+    requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
+  };
+});
+
+export type MailConfig = ReturnType<typeof mailConfig>;
