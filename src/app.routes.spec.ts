@@ -67,7 +67,15 @@ describe('route inventory', () => {
       controllersOf(AppModule)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['AuthController', 'HealthController', 'JwksController', 'MetricsController', 'SessionsController', 'UsersController']);
+    ).toEqual([
+      'AccountRecoveryController',
+      'AuthController',
+      'HealthController',
+      'JwksController',
+      'MetricsController',
+      'SessionsController',
+      'UsersController',
+    ]);
   });
 
   it('guards every route by default: JwtAuthGuard and RolesGuard are global guards', () => {
@@ -79,7 +87,7 @@ describe('route inventory', () => {
     expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard]);
   });
 
-  it('makes public exactly register, login, refresh, the JWKS and liveness', () => {
+  it('makes public exactly register, login, refresh, the mailed-link routes, the JWKS and liveness', () => {
     expect(
       routes
         .filter((r) => r.isPublic)
@@ -90,7 +98,10 @@ describe('route inventory', () => {
       'GET /health/live',
       'GET /health/ready',
       'GET /metrics',
+      'POST /auth/email/verify',
       'POST /auth/login',
+      'POST /auth/password/forgot',
+      'POST /auth/password/reset',
       'POST /auth/refresh',
       'POST /auth/register',
     ]);

@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { authConfig, AuthConfig } from '../config';
+import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AdminAccountService } from './admin-account.service';
 import { AuthEvents } from './auth-events';
@@ -14,25 +16,54 @@ import { LoginLockout } from './lockout/login-lockout.entity';
 import { LoginLockoutService } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { AccountRecoveryController } from './recovery/account-recovery.controller';
+import { EmailVerificationService } from './recovery/email-verification.service';
+import { MailRateLimit } from './recovery/mail-rate-limit';
+import { OneTimeToken } from './recovery/one-time-token.entity';
+import { DEFAULT_ONE_TIME_TOKEN_TTLS, ONE_TIME_TOKEN_TTLS, OneTimeTokensService } from './recovery/one-time-tokens.service';
+import { PasswordResetService } from './recovery/password-reset.service';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsModule } from './sessions/sessions.module';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 import { JwksController } from './tokens/jwks.controller';
-import { signingKeyProvider } from './tokens/signing-key.provider';
-import { TokensService } from './tokens/tokens.service';
+import { loadKeyRing } from './tokens/key-ring';
+import { KEY_RING, TokensService } from './tokens/tokens.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, PassportModule, JwtModule.register({}), TypeOrmModule.forFeature([LoginLockout]), RateLimitModule],
-  controllers: [AuthController, SessionsController, JwksController],
+  imports: [
+    UsersModule,
+    SessionsModule,
+    PassportModule,
+    JwtModule.register({}),
+    TypeOrmModule.forFeature([LoginLockout, OneTimeToken]),
+    RateLimitModule,
+    MailModule,
+  ],
+  controllers: [AuthController, SessionsController, JwksController, AccountRecoveryController],
   providers: [
     AuthService,
     AuthEvents,
     AdminAccountService,
     PasswordService,
     LoginLockoutService,
+    OneTimeTokensService,
+    { provide: ONE_TIME_TOKEN_TTLS, useValue: DEFAULT_ONE_TIME_TOKEN_TTLS },
+    MailRateLimit,
+    PasswordResetService,
+    EmailVerificationService,
     TokensService,
-    signingKeyProvider,
+    {
+      provide: KEY_RING,
+      inject: [authConfig.KEY],
+      useFactory: (auth: AuthConfig) =>
+        loadKeyRing({
+          algorithm: auth.jwtAlgorithm,
+          secret: auth.jwtSecret,
+          privateKeyFile: auth.jwtPrivateKeyFile,
+          publicKeyFiles: auth.jwtPublicKeyFiles,
+        }),
+    },
     LocalStrategy,
     JwtStrategy,
     // Deny by default: every route needs a token unless @Public(); `useExisting` lets tests override the guards.

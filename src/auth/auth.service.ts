@@ -1,6 +1,8 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
+import { mailConfig } from '../config';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
@@ -9,8 +11,9 @@ import { AuthUser } from './auth-user';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
-import { LoginLockoutService } from './lockout/login-lockout.service';
+import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
+import { EmailVerificationService } from './recovery/email-verification.service';
 import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
 import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
 
@@ -29,12 +32,16 @@ export class AuthService {
     private readonly tokens: TokensService,
     private readonly lockout: LoginLockoutService,
     private readonly events: AuthEvents,
+    private readonly verification: EmailVerificationService,
+    @Inject(mailConfig.KEY) private readonly mail: ConfigType<typeof mailConfig>,
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
     this.passwords.assertAcceptable(input.password);
     const passwordHash = await this.passwords.hash(input.password);
-    return this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
+    const user = await this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
+    this.verification.sendLater(user.id);
+    return user;
   }
 
   /**
@@ -44,20 +51,25 @@ export class AuthService {
   async validateCredentials(login: string, password: string): Promise<AuthenticatedUser> {
     const user = await this.users.findCredentials(login);
     // Names that match no user are counted too, so a lock says nothing about which names exist.
-    const lockoutKey = user ? `user:${user.id}` : `name:${canonicalIdentifier(login)}`;
-    await this.lockout.beginAttempt(lockoutKey).catch((error: unknown) => {
+    const lockoutKey = user ? userLockoutKey(user.id) : `name:${canonicalIdentifier(login)}`;
+    await this.lockout.assertNotLocked(lockoutKey).catch((error: unknown) => {
       this.events.login('locked', user?.id);
       throw error;
     });
     const match = await this.passwords.verify(password, user?.passwordHash);
     if (!user || !match) {
       this.events.login('invalid_credentials', user?.id);
+      await this.lockout.recordFailure(lockoutKey);
       throw invalidCredentials();
     }
     await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
       this.events.login('disabled', user.id);
       throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+    }
+    if (this.mail.requireEmailVerification && !user.emailVerified) {
+      this.events.login('email_not_verified', user.id);
+      throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED, HttpStatus.FORBIDDEN, 'Verify your email address first: see the mail we sent');
     }
     if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
     this.events.login('success', user.id);
@@ -108,9 +120,9 @@ export class AuthService {
     await this.sessions.revokeAllForUser(user.id, caller.sessionId);
   }
 
-  private tokenPair(user: AccessTokenSubject, session: IssuedSession): TokenPairDto {
+  private async tokenPair(user: AccessTokenSubject, session: IssuedSession): Promise<TokenPairDto> {
     return {
-      accessToken: this.tokens.signAccessToken(user, session.sessionId),
+      accessToken: await this.tokens.signAccessToken(user, session.sessionId),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.accessTokenTtlSeconds,

@@ -3,13 +3,15 @@ import { dirname } from 'node:path';
 import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { LoginLockout } from '../auth/lockout/login-lockout.entity';
+import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
 import { Session } from '../auth/sessions/session.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';
+import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-tokens';
 
-export const ENTITIES = [User, Session, LoginLockout];
-export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000];
+export const ENTITIES = [User, Session, LoginLockout, OneTimeToken];
+export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000, OneTimeTokens1764000200000];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 

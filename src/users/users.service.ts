@@ -10,12 +10,14 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
 import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
-import { NewUser, UserCredentials } from './users.types';
+import { MailRecipient, NewUser, UserCredentials } from './users.types';
 import { UserProfileCache } from './user-profile.cache';
 
 /** The only code that touches the users table. */
 @Injectable()
 export class UsersService {
+  private readonly emailChangeListeners = new Set<(userId: string) => void>();
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: SessionsService,
@@ -32,7 +34,7 @@ export class UsersService {
       emailNormalized: canonicalIdentifier(input.email),
       passwordHash: input.passwordHash,
       roles: input.roles,
-      emailVerified: false,
+      emailVerified: input.emailVerified ?? false,
       disabled: false,
     });
     await this.conflictsAsUserExists(() => this.users.insert(user));
@@ -50,6 +52,35 @@ export class UsersService {
     if (!user) return null;
     const { id, username, roles, disabled, emailVerified, passwordHash } = user;
     return { id, username, roles, disabled, emailVerified, passwordHash };
+  }
+
+  /** The user an address belongs to (in any case or Unicode form), with what mailing them needs. */
+  async findRecipientByEmail(email: string): Promise<MailRecipient | null> {
+    const user = await this.users.findOneBy({ emailNormalized: canonicalIdentifier(email) });
+    return user && toRecipient(user);
+  }
+
+  async findRecipient(id: string): Promise<MailRecipient | null> {
+    const user = await this.users.findOneBy({ id });
+    return user && toRecipient(user);
+  }
+
+  /**
+   * Marks the address verified, but only while it is still `emailNormalized`: a link mailed to an old address must
+   * not vouch for the one an admin has since set. False when the user or the address is gone.
+   */
+  async markEmailVerified(id: string, emailNormalized: string): Promise<boolean> {
+    const result = await this.users.update({ id, emailNormalized }, { emailVerified: true });
+    this.profiles.delete(id);
+    return result.affected === 1;
+  }
+
+  /**
+   * Called after an admin changes a user's address. Lets authentication mail a verification link without
+   * UsersModule depending on it (STYLE.md: AuthModule imports UsersModule, never the reverse).
+   */
+  onEmailChanged(listener: (userId: string) => void): void {
+    this.emailChangeListeners.add(listener);
   }
 
   async findCredentialsById(id: string): Promise<UserCredentials | null> {
@@ -107,14 +138,16 @@ export class UsersService {
     const disabling = changes.disabled === true && !user.disabled;
     if (changes.roles !== undefined) user.roles = changes.roles;
     if (changes.disabled !== undefined) user.disabled = changes.disabled;
-    if (changes.email !== undefined && canonicalIdentifier(changes.email) !== user.emailNormalized) {
-      user.email = changes.email;
-      user.emailNormalized = canonicalIdentifier(changes.email);
+    const newEmail = changes.email !== undefined && canonicalIdentifier(changes.email) !== user.emailNormalized ? changes.email : undefined;
+    if (newEmail !== undefined) {
+      user.email = newEmail;
+      user.emailNormalized = canonicalIdentifier(newEmail);
       user.emailVerified = false;
     }
     await this.conflictsAsUserExists(() => this.users.save(user));
     if (rolesChanged || disabling) await this.sessions.revokeAllForUser(id);
     this.profiles.delete(id);
+    if (newEmail !== undefined) for (const listener of this.emailChangeListeners) listener(id);
     return toUserResponse(await this.users.findOneByOrFail({ id }));
   }
 
@@ -140,6 +173,10 @@ export class UsersService {
       throw error;
     }
   }
+}
+
+function toRecipient({ id, email, emailNormalized, emailVerified, disabled }: User): MailRecipient {
+  return { id, email, emailNormalized, emailVerified, disabled };
 }
 
 function userExists(): AppException {

@@ -5,6 +5,8 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   roles: UserRole[];
+  /** Only for accounts whose address is vouched for by whoever creates them (the bootstrap and CLI admins). */
+  emailVerified?: boolean;
 }
 
 /** What a credential check needs, and nothing a response may carry. */
@@ -15,4 +17,14 @@ export interface UserCredentials {
   disabled: boolean;
   emailVerified: boolean;
   passwordHash: string;
+}
+
+/** What mailing a user a link needs. */
+export interface MailRecipient {
+  id: string;
+  email: string;
+  /** The canonical form: what a mailed token is bound to. */
+  emailNormalized: string;
+  emailVerified: boolean;
+  disabled: boolean;
 }

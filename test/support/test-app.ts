@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,8 @@ export const TEST_ENV: Record<string, string> = {
 export interface TestAppOptions {
   /** Where pino writes the app's JSON log lines (stdout by default); set LOG_LEVEL in `env` to see more than errors. */
   logDestination?: DestinationStream;
+  /** Replaces providers before the app is built (e.g. shorter token lifetimes than any variable allows). */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 /**
@@ -73,14 +75,15 @@ export async function createTestApp(
   Object.assign(process.env, TEST_ENV, env);
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const builder = Test.createTestingModule({ imports: [AppModule] });
+    const moduleRef = await (options.override?.(builder) ?? builder).compile();
     moduleRef.useLogger(['error']);
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
       createFastifyAdapter(appConfig(), options.logDestination),
       NEST_APPLICATION_OPTIONS,
     );
     app.useLogger(['error']);
-    await configureApp(app, appConfig());
+    configureApp(app, appConfig());
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;

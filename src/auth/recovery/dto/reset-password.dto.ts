@@ -1,0 +1,19 @@
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBcryptSafe, NormalizePassword } from '../../../common/validation/decorators';
+import { NewPassword } from '../../passwords/password-policy';
+
+export class ResetPasswordDto {
+  /** The `token` parameter of the mailed link. */
+  // Generous: anything that is not a live token must end as 400 RESET_TOKEN_INVALID, not as a validation error.
+  @IsString()
+  @MaxLength(1024)
+  token!: string;
+
+  /** Same rules as at registration. */
+  @NormalizePassword()
+  @IsString()
+  @MinLength(8)
+  @IsBcryptSafe()
+  @NewPassword()
+  newPassword!: string;
+}
