@@ -1,0 +1,119 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fc from 'fast-check';
+import { api } from './support/http';
+import { createTestApp, createTestDatabase } from './support/test-app';
+
+// Property: whatever JSON (or almost-JSON) a client posts to the public auth routes, the answer is never a 5xx,
+// and every 4xx is the API.md error body with a string `code`. fast-check prints the seed and the smallest failing
+// body when it finds one; rerun with `fc.assert(..., { seed, path })` to replay it.
+
+const RUNS_PER_ROUTE = 150;
+
+/** Any value, made JSON-safe (what JSON.stringify would send: no undefined, functions, NaN or cycles). */
+const jsonSafe = fc.anything().map((value) => {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : (JSON.parse(text) as unknown);
+  } catch {
+    return null;
+  }
+});
+
+/** Strings that break naive code: long, multi-byte, NUL, bidi overrides, blank. */
+const nastyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc
+    .tuple(fc.constantFrom('a', 'é', '🔑', '\u0000', '\u202e', ' ', 'Ａ', '%s', '${x}'), fc.integer({ min: 1, max: 12_000 }))
+    .map(([unit, count]) => unit.repeat(count)),
+);
+
+const fieldValue = fc.oneof(
+  nastyString,
+  fc.jsonValue({ maxDepth: 3 }),
+  jsonSafe,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+);
+
+const KEYS = ['username', 'email', 'password', 'refreshToken', 'roles', '__proto__', 'constructor', 'prototype'];
+
+/** An object written by hand, so `__proto__`, `constructor` and duplicate keys really reach the parser. */
+const rawObject = fc
+  .array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string()), fieldValue), { maxLength: 6 })
+  .map((entries) => `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`);
+
+/** The three credential fields with random types, some left out. */
+const credentials = fc
+  .record({ username: fieldValue, email: fieldValue, password: fieldValue, refreshToken: fieldValue }, { requiredKeys: [] })
+  .map((body) => JSON.stringify(body));
+
+/** Right keys, string values (often valid ones): these get past validation to the lookups, bcrypt and the database. */
+const username = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9_.-]{3,32}$/),
+  fc.constantFrom('fuzz_taken', 'FUZZ_TAKEN', 'ｆｕｚｚ_taken'),
+  fc.string({ minLength: 1 }),
+);
+const password = fc.oneof(fc.string({ minLength: 12, maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }));
+const WELL_TYPED: Record<string, fc.Arbitrary<string>> = {
+  register: fc
+    .record({ username, email: fc.oneof(fc.emailAddress(), fc.constant('fuzz_taken@example.com')), password })
+    .map((value) => JSON.stringify(value)),
+  login: fc.record({ username: fc.oneof(username, fc.emailAddress()), password }).map((value) => JSON.stringify(value)),
+  refresh: fc
+    .record({ refreshToken: fc.oneof(fc.base64String({ maxLength: 100 }), fc.string({ maxLength: 8192 })) })
+    .map((value) => JSON.stringify(value)),
+};
+
+/** Valid JSON cut short: malformed. */
+const truncated = fc
+  .jsonValue()
+  .map((value) => JSON.stringify(value))
+  .chain((text) => fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => text.slice(0, cut) || '{'));
+
+const anyBody = fc.oneof(
+  fc.jsonValue().map((value) => JSON.stringify(value)),
+  fc.object().map((value) => JSON.stringify(value) ?? 'null'),
+  jsonSafe.map((value) => JSON.stringify(value)),
+  rawObject,
+  credentials,
+  truncated,
+);
+
+/** Hostile bodies of every kind, and as many of the route's own shape, so the deeper code is reached as often. */
+const bodyFor = (route: string) => fc.oneof(anyBody, WELL_TYPED[route]);
+
+describe('fuzzing the public auth routes (SQLite)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('sqlite');
+    app = await createTestApp({ DATABASE_URL: db.url });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it.each(['register', 'login', 'refresh'])(
+    'POST /api/v1/auth/%s never answers 5xx, and every 4xx has the error shape',
+    async (route) => {
+      const path = `/api/v1/auth/${route}`;
+      await fc.assert(
+        fc.asyncProperty(bodyFor(route), async (raw) => {
+          const response = await api(app).post(path).set('content-type', 'application/json').send(raw);
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) {
+            expect(response.headers['content-type']).toMatch(/^application\/json/);
+            expect(response.body).toEqual(
+              expect.objectContaining({ statusCode: response.status, code: expect.stringMatching(/^[A-Z_]+$/), error: expect.any(String) }),
+            );
+          }
+        }),
+        { numRuns: RUNS_PER_ROUTE },
+      );
+    },
+    30_000,
+  );
+});
