@@ -8,7 +8,7 @@ import { appConfig } from './config';
 async function bootstrap(): Promise<void> {
   const config = appConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(config), NEST_APPLICATION_OPTIONS);
-  await configureApp(app, config);
+  configureApp(app, config);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   new Logger('Gatehouse').log(

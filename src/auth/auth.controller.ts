@@ -1,15 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, HttpStatus, Patch, Post, Req } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiErrors } from '../common/openapi';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AuthUser } from './auth-user';
 import { AuthenticatedUser, AuthService } from './auth.service';
@@ -34,8 +26,8 @@ export class AuthController {
   @RateLimited()
   @Post('register')
   @ApiOperation({ operationId: 'auth_register', summary: 'Create an account with the role "user"' })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every problem is listed in `message`' })
-  @ApiConflictResponse({ description: 'USER_EXISTS: the username or email is taken' })
+  @ApiCreatedResponse({ type: UserResponseDto, description: 'The new user; log in next' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MALFORMED_JSON, ErrorCode.USER_EXISTS)
   register(@Body() input: RegisterDto): Promise<UserResponseDto> {
     return this.auth.register(input);
   }
@@ -48,9 +40,8 @@ export class AuthController {
   @Header('Pragma', 'no-cache')
   @ApiOperation({ operationId: 'auth_login', summary: 'Log in with username (or email) and password; opens a session' })
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: TokenPairDto })
-  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS: the same answer for an unknown user and a wrong password' })
-  @ApiForbiddenResponse({ description: 'ACCOUNT_DISABLED (only after a correct password)' })
+  @ApiOkResponse({ type: TokenPairDto, description: 'A token pair; send `accessToken` as `Authorization: Bearer …`' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.ACCOUNT_DISABLED, ErrorCode.EMAIL_NOT_VERIFIED)
   login(@Req() request: { user: AuthenticatedUser }, @Client() client: ClientInfo): Promise<TokenPairDto> {
     return this.auth.login(request.user, client);
   }
@@ -62,8 +53,8 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiOperation({ operationId: 'auth_refresh', summary: 'Spend a refresh token for a new token pair in the same session' })
-  @ApiOkResponse({ type: TokenPairDto })
-  @ApiUnauthorizedResponse({ description: 'REFRESH_TOKEN_INVALID, or REFRESH_TOKEN_REUSED (the session is ended)' })
+  @ApiOkResponse({ type: TokenPairDto, description: 'The next token pair; the refresh token sent is spent' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.REFRESH_TOKEN_INVALID, ErrorCode.REFRESH_TOKEN_REUSED)
   refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
     return this.auth.refresh(body.refreshToken, client);
   }
@@ -86,6 +77,7 @@ export class AuthController {
 
   @Get('me')
   @ApiOperation({ operationId: 'auth_me', summary: 'The caller' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The user of the access token' })
   me(@CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
     return this.auth.me(caller);
   }
@@ -94,7 +86,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_change_password', summary: 'Change the password; keeps this session and ends the others' })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the new password breaks a rule' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS)
   changePassword(@CurrentUser() caller: AuthUser, @Body() change: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(caller, change);
   }

@@ -1,8 +1,9 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator';
 import { AppException, ErrorCode } from '../common/errors';
+import { ApiErrors } from '../common/openapi';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -17,6 +18,10 @@ export class HealthController {
   @Public()
   @Get('live')
   @ApiOperation({ operationId: 'health_live', summary: 'Answers 200 while the process runs' })
+  @ApiOkResponse({
+    description: 'The process runs',
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], example: { status: 'ok' } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -24,7 +29,15 @@ export class HealthController {
   @Public()
   @Get('ready')
   @ApiOperation({ operationId: 'health_ready', summary: 'Answers 200 when the database (and Redis, if configured) answer' })
-  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: `message` names the failing parts' })
+  @ApiOkResponse({
+    description: 'Every dependency answers (Terminus health-check result)',
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string' }, info: { type: 'object' }, error: { type: 'object' }, details: { type: 'object' } },
+      example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } },
+    },
+  })
+  @ApiErrors(ErrorCode.SERVICE_UNAVAILABLE)
   async ready(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 1500 })];
     if (this.redis.configured) checks.push(() => this.redis.ping('redis'));

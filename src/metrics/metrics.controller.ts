@@ -1,5 +1,5 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators/public.decorator';
 import { MetricsService } from './metrics.service';
 
@@ -13,6 +13,10 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ operationId: 'health_metrics', summary: 'Prometheus metrics: requests, logins, token rejections, sessions' })
   @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string', example: '# HELP gatehouse_logins_total Logins by outcome\n# TYPE gatehouse_logins_total counter\n' },
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

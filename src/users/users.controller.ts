@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { AppException, ErrorCode } from '../common/errors';
+import { ApiErrors } from '../common/openapi';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
@@ -21,13 +22,16 @@ export class UsersController {
   @Get()
   @Roles(UserRole.Admin)
   @ApiOperation({ operationId: 'users_list', summary: 'List users, a page at a time, optionally by name or email prefix' })
+  @ApiOkResponse({ type: UserPageDto, description: 'One page of users, oldest first' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED)
   list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
     return this.users.list(query);
   }
 
   @Get(':id')
   @ApiOperation({ operationId: 'users_get', summary: 'Read one user (admins: anyone; users: themselves)' })
-  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The user' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
   async get(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
     if (id !== caller.userId && !caller.roles.includes(UserRole.Admin)) {
       throw new AppException(ErrorCode.FORBIDDEN, HttpStatus.FORBIDDEN, 'You may only read your own user');
@@ -41,8 +45,8 @@ export class UsersController {
     operationId: 'users_update',
     summary: 'Change roles, disable or change email; a role change or disabling ends their sessions',
   })
-  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'USER_EXISTS: the email is taken' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The user as changed' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND, ErrorCode.USER_EXISTS)
   update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, changes);
   }
@@ -52,7 +56,7 @@ export class UsersController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'users_delete', summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ description: 'USER_NOT_FOUND' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
   async remove(@Param('id', uuid) id: string): Promise<void> {
     await this.users.remove(id);
   }

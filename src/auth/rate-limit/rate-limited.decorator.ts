@@ -1,5 +1,6 @@
 import { applyDecorators, CanActivate, Type, UseGuards } from '@nestjs/common';
-import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors';
+import { ApiErrors } from '../../common/openapi';
 import { AuthRateLimitGuard } from './rate-limit.guard';
 
 /**
@@ -7,7 +8,4 @@ import { AuthRateLimitGuard } from './rate-limit.guard';
  * Guards that do real work (bcrypt) go in `then`, so that they run after it.
  */
 export const RateLimited = (...then: Type<CanActivate>[]) =>
-  applyDecorators(
-    UseGuards(AuthRateLimitGuard, ...then),
-    ApiTooManyRequestsResponse({ description: 'TOO_MANY_REQUESTS: retry after `Retry-After` seconds' }),
-  );
+  applyDecorators(UseGuards(AuthRateLimitGuard, ...then), ApiErrors(ErrorCode.TOO_MANY_REQUESTS));

@@ -1,5 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors';
+import { ApiErrors } from '../../common/openapi';
 import { AuthUser } from '../auth-user';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { Public } from '../decorators/public.decorator';
@@ -28,6 +30,7 @@ export class AccountRecoveryController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ operationId: 'auth_password_forgot', summary: 'Mail a password-reset link, if the address has an account' })
   @ApiAcceptedResponse({ description: 'Always this answer, known address or not; the link works once, for 30 minutes' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED)
   forgot(@Body() body: ForgotPasswordDto): typeof RESET_REQUESTED {
     this.resets.requestReset(body.email);
     return RESET_REQUESTED;
@@ -39,9 +42,7 @@ export class AccountRecoveryController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_password_reset', summary: 'Set a new password with a mailed token; ends every session' })
   @ApiNoContentResponse({ description: 'Password set; every session ended; any login lock cleared' })
-  @ApiBadRequestResponse({
-    description: 'RESET_TOKEN_INVALID: unknown, used, expired or malformed token; VALIDATION_FAILED: the new password breaks a rule',
-  })
+  @ApiErrors(ErrorCode.RESET_TOKEN_INVALID, ErrorCode.VALIDATION_FAILED)
   reset(@Body() body: ResetPasswordDto): Promise<void> {
     return this.resets.reset(body.token, body.newPassword);
   }
@@ -52,9 +53,7 @@ export class AccountRecoveryController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_email_verify', summary: 'Confirm an address with a mailed token' })
   @ApiNoContentResponse({ description: 'The address is verified' })
-  @ApiBadRequestResponse({
-    description: 'VERIFY_TOKEN_INVALID: unknown, used, expired or malformed token, or the address has changed since',
-  })
+  @ApiErrors(ErrorCode.VERIFY_TOKEN_INVALID, ErrorCode.VALIDATION_FAILED)
   verify(@Body() body: VerifyEmailDto): Promise<void> {
     return this.verification.verify(body.token);
   }

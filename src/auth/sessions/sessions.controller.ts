@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppException } from '../../common/errors';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppException, ErrorCode } from '../../common/errors';
+import { ApiErrors } from '../../common/openapi';
 import { AuthUser } from '../auth-user';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { SessionResponseDto } from './session-response.dto';
@@ -13,6 +14,7 @@ export class SessionsController {
 
   @Get()
   @ApiOperation({ operationId: 'sessions_list', summary: "The caller's live sessions; `current` marks this one" })
+  @ApiOkResponse({ type: [SessionResponseDto], description: 'Live sessions, most recently used first' })
   list(@CurrentUser() caller: AuthUser): Promise<SessionResponseDto[]> {
     return this.sessions.listForUser(caller.userId, caller.sessionId);
   }
@@ -21,7 +23,7 @@ export class SessionsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'sessions_revoke', summary: "End one of the caller's sessions" })
   @ApiNoContentResponse({ description: 'Ended' })
-  @ApiNotFoundResponse({ description: "SESSION_NOT_FOUND: no such session among the caller's" })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.SESSION_NOT_FOUND)
   revoke(
     @CurrentUser() caller: AuthUser,
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) })) id: string,

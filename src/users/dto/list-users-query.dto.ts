@@ -1,7 +1,11 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class ListUsersQueryDto {
+  /** 1-based. */
+  // A default makes the field optional for clients; the plugin would mark a non-`?` field required.
+  @ApiPropertyOptional({ type: 'integer', default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -10,6 +14,7 @@ export class ListUsersQueryDto {
   page: number = 1;
 
   /** At most 100 per page. */
+  @ApiPropertyOptional({ type: 'integer', default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,0 +1,148 @@
+import { HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { ErrorCode } from '../errors/error-code';
+
+interface CatalogEntry {
+  status: HttpStatus;
+  /** When a client sees it, for the operation's description. */
+  when: string;
+  /** A message as the service sends it, for the example. */
+  message: string | string[];
+}
+
+/**
+ * Every error code of API.md with its status, meaning and an example message: the OpenAPI document's examples come from
+ * here. A code added to ErrorCode fails to compile until it is described here too.
+ */
+export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
+  VALIDATION_FAILED: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the input breaks a rule; `message` lists every problem, one per field',
+    message: ['username must be 3-32 characters: letters, digits, _ . -', 'email must be a valid email address'],
+  },
+  MALFORMED_JSON: { status: HttpStatus.BAD_REQUEST, when: 'the body is not valid JSON', message: 'The request body is not valid JSON' },
+  BAD_REQUEST: { status: HttpStatus.BAD_REQUEST, when: 'the request is malformed', message: 'Bad Request' },
+  RESET_TOKEN_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the reset token is unknown, used, expired or malformed',
+    message: 'The reset link is invalid, used or expired',
+  },
+  VERIFY_TOKEN_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the verification token is unknown, used, expired or malformed, or the address has changed since',
+    message: 'The verification link is invalid, used or expired',
+  },
+  TOKEN_MISSING: { status: HttpStatus.UNAUTHORIZED, when: 'no access token was sent', message: 'An access token is required' },
+  TOKEN_INVALID: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the access token is malformed, badly signed, of the wrong alg/iss/aud/typ or not yet valid',
+    message: 'The access token is malformed',
+  },
+  TOKEN_EXPIRED: { status: HttpStatus.UNAUTHORIZED, when: 'the access token has expired', message: 'The access token has expired' },
+  TOKEN_REVOKED: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the session of the token has ended, or its user is disabled or deleted',
+    message: 'The session of this token has ended',
+  },
+  INVALID_CREDENTIALS: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'wrong password or unknown user (the same answer for both)',
+    message: 'Invalid username or password',
+  },
+  REFRESH_TOKEN_INVALID: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the refresh token is unknown, expired or of an ended session',
+    message: 'Refresh token is invalid or expired',
+  },
+  REFRESH_TOKEN_REUSED: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the refresh token was already spent: the whole session is ended',
+    message: 'Refresh token was already used; the session has been ended',
+  },
+  FORBIDDEN: { status: HttpStatus.FORBIDDEN, when: 'the caller lacks the role this needs', message: 'You do not have the role this needs' },
+  ACCOUNT_DISABLED: {
+    status: HttpStatus.FORBIDDEN,
+    when: 'the account is disabled (only said after a correct password)',
+    message: 'This account is disabled',
+  },
+  EMAIL_NOT_VERIFIED: {
+    status: HttpStatus.FORBIDDEN,
+    when: 'REQUIRE_EMAIL_VERIFICATION is on and the address is not verified yet',
+    message: 'Verify your email address first: see the mail we sent',
+  },
+  NOT_FOUND: { status: HttpStatus.NOT_FOUND, when: 'no such route', message: 'Cannot GET /api/v1/nowhere' },
+  USER_NOT_FOUND: { status: HttpStatus.NOT_FOUND, when: 'no user has this id', message: 'User not found' },
+  SESSION_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    when: "no such session among the caller's (someone else's session is not found either)",
+    message: 'Session not found',
+  },
+  METHOD_NOT_ALLOWED: { status: HttpStatus.METHOD_NOT_ALLOWED, when: 'the route does not take this method', message: 'Method Not Allowed' },
+  USER_EXISTS: {
+    status: HttpStatus.CONFLICT,
+    when: 'the username or email is taken (without regard to case)',
+    message: 'A user with this username or email already exists',
+  },
+  PAYLOAD_TOO_LARGE: { status: HttpStatus.PAYLOAD_TOO_LARGE, when: 'the body is over 100 kB', message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    when: 'the body is not application/json',
+    message: 'Unsupported Media Type',
+  },
+  TOO_MANY_REQUESTS: {
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    when: 'too many requests or failed logins; wait `Retry-After` seconds',
+    message: 'Too many requests from this address; try again later',
+  },
+  INTERNAL_ERROR: { status: HttpStatus.INTERNAL_SERVER_ERROR, when: 'an unexpected failure', message: 'Internal server error' },
+  DATABASE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    when: 'the database does not answer; retry after `Retry-After` seconds',
+    message: 'The database is unavailable; try again shortly',
+  },
+  SERVICE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    when: 'a dependency does not answer; `message` names it',
+    message: 'Not ready: database unavailable',
+  },
+};
+
+/** What a bare status in `@ApiErrors(…)` stands for. */
+export const DEFAULT_CODES: Partial<Record<number, ErrorCode[]>> = {
+  400: [ErrorCode.VALIDATION_FAILED],
+  401: [ErrorCode.TOKEN_MISSING, ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_REVOKED],
+  403: [ErrorCode.FORBIDDEN],
+  404: [ErrorCode.NOT_FOUND],
+  409: [ErrorCode.USER_EXISTS],
+  413: [ErrorCode.PAYLOAD_TOO_LARGE],
+  415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+  429: [ErrorCode.TOO_MANY_REQUESTS],
+  500: [ErrorCode.INTERNAL_ERROR],
+  503: [ErrorCode.SERVICE_UNAVAILABLE],
+};
+
+/** The error body a client gets for `code`, as an OpenAPI example object. */
+export function errorExample(code: ErrorCode): { summary: string; value: object } {
+  const { status, message } = ERROR_CATALOG[code];
+  return { summary: code, value: { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' } };
+}
+
+/** One Markdown list line per code, for a response's description. */
+export function errorDescription(codes: ErrorCode[]): string {
+  return codes.map((code) => `- \`${code}\`: ${ERROR_CATALOG[code].when}`).join('\n');
+}
+
+/** Headers that come with these codes: the RFC 6750 challenge on 401, Retry-After on 429 and outages. */
+export function errorHeaders(status: number, codes: ErrorCode[]): Record<string, { description: string; schema: { type: 'string' } }> {
+  const headers: Record<string, { description: string; schema: { type: 'string' } }> = {};
+  if (status === 401) {
+    headers['WWW-Authenticate'] = {
+      description: 'RFC 6750 challenge: `Bearer realm="gatehouse"`, with `error="invalid_token"` when a token was presented',
+      schema: { type: 'string' },
+    };
+  }
+  if (codes.includes(ErrorCode.TOO_MANY_REQUESTS) || codes.includes(ErrorCode.DATABASE_UNAVAILABLE)) {
+    headers['Retry-After'] = { description: 'Seconds to wait before trying again', schema: { type: 'string' } };
+  }
+  return headers;
+}
