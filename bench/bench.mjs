@@ -1,5 +1,6 @@
 // npm run bench: Gatehouse against raw-Node limit servers, in the same run on the same machine, with the server on
-// one core and the load generator (autocannon, this process) on the other (taskset, when present). Prints req/s,
+// one core and the load generator on the other (taskset, when present): wrk for the guarded GET when it is installed
+// (one autocannon process cannot saturate a fast server), autocannon otherwise and for the rest. Prints req/s,
 // p50/p99 and the ratio to the limit for each scenario. Options: --duration S (10), --connections N (50),
 // --cost N (bcrypt cost for both login servers, 10), --memory (RSS after 10k and 1M guarded requests).
 import autocannon from 'autocannon';
@@ -72,6 +73,52 @@ async function load(options) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
 }
 
+const HAS_WRK = spawnSync('wrk', ['--version']).error === undefined;
+
+/** GET load with wrk on core 1: req/s and latency percentiles from its --latency report. */
+function wrk(url, headers) {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const run = spawnSync(PINNED ? 'taskset' : 'wrk', PINNED ? ['-c', '1', 'wrk', ...args] : args, { encoding: 'utf8' });
+  const out = run.stdout;
+  const ms = (label) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  if (non2xx) console.error(`  ! ${url}: ${non2xx[1]} non-2xx`);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), p50: ms(50), p99: ms(99) };
+}
+
+const getLoad = (url, headers) => (HAS_WRK ? Promise.resolve(wrk(url, headers)) : load({ url, headers }));
+
+/** Each worker spends its own chain of single-use refresh tokens: the next request needs the previous answer. */
+async function refreshChains(url, tokens) {
+  const latencies = [];
+  let failures = 0;
+  const end = Date.now() + DURATION * 1000;
+  await Promise.all(
+    tokens.map(async (first) => {
+      let token = first;
+      while (Date.now() < end) {
+        const started = performance.now();
+        const response = await fetch(`${url}/api/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+        const body = await response.json();
+        latencies.push(performance.now() - started);
+        if (response.status !== 200) {
+          failures++;
+          break;
+        }
+        token = body.refreshToken;
+      }
+    }),
+  );
+  if (failures) console.error(`  ! refresh: ${failures} chains broke`);
+  latencies.sort((a, b) => a - b);
+  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
+  return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99) };
+}
+
 async function json(url, path, body, token) {
   const response = await fetch(url + path, {
     method: body ? 'POST' : 'GET',
@@ -98,7 +145,9 @@ const gatehouseEnv = {
   SWAGGER_ENABLED: 'false',
 };
 
-console.log(`Gatehouse benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, bcrypt cost ${COST}, ${PINNED ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`);
+console.log(
+  `Gatehouse benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, bcrypt cost ${COST}, ${PINNED ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}, GET load by ${HAS_WRK ? 'wrk' : 'autocannon'}`,
+);
 
 // --- the limit server ---
 const raw = await startServer('bench/raw-limit-server.mjs', { JWT_SECRET: SECRET, BCRYPT_COST: COST, PASSWORD }, '/me');
@@ -113,8 +162,8 @@ const bearer = { authorization: `Bearer ${token}` };
 await json(gatehouse.url, '/api/v1/auth/me', undefined, token); // warm the profile cache
 
 // Guarded GET
-const rawMe = await load({ url: `${raw.url}/me`, headers: bearer });
-const me = await load({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer });
+const rawMe = await getLoad(`${raw.url}/me`, bearer);
+const me = await getLoad(`${gatehouse.url}/api/v1/auth/me`, bearer);
 row('guarded GET /auth/me', 'raw node:http + fast-jwt', rawMe);
 row('guarded GET /auth/me', 'Gatehouse', me, rawMe);
 
@@ -129,22 +178,7 @@ row('POST /auth/login', 'Gatehouse', gatehouseLogin, rawLogin);
 // Refresh: each connection spends its own chain of single-use tokens
 const pool = [];
 for (let i = 0; i < CONNECTIONS; i++) pool.push((await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
-const refresh = await load({
-  url: `${gatehouse.url}/api/v1/auth/refresh`,
-  requests: [
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (request, context) => {
-        context.token ??= pool.pop();
-        return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
-      },
-      onResponse: (status, body, context) => {
-        if (status === 200) context.token = JSON.parse(body).refreshToken;
-      },
-    },
-  ],
-});
+const refresh = await refreshChains(gatehouse.url, pool);
 row('POST /auth/refresh', 'Gatehouse', refresh);
 
 // Guarded latency while logins saturate the CPU

@@ -9,7 +9,7 @@ import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
-import { createRootLogger, currentRequest, PinoNestLogger, requestId } from './common/logging/logger';
+import { createRootLogger, PinoNestLogger, requestId } from './common/logging/logger';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
@@ -89,7 +89,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
-    currentRequest.run({ log: request.log, ip: request.ip }, done);
+    done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

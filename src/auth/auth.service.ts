@@ -6,7 +6,7 @@ import { mailConfig } from '../config';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
-import { AuthEvents } from './auth-events';
+import { AuthEvents, LoginOrigin } from './auth-events';
 import { AuthUser } from './auth-user';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -48,31 +48,31 @@ export class AuthService {
    * Unknown names and wrong passwords fail alike, in the same time (a bcrypt compare either way).
    * Only a caller who knows the password learns that the account is disabled.
    */
-  async validateCredentials(login: string, password: string): Promise<AuthenticatedUser> {
+  async validateCredentials(login: string, password: string, origin: LoginOrigin = {}): Promise<AuthenticatedUser> {
     const user = await this.users.findCredentials(login);
     // Names that match no user are counted too, so a lock says nothing about which names exist.
     const lockoutKey = user ? userLockoutKey(user.id) : `name:${canonicalIdentifier(login)}`;
     await this.lockout.assertNotLocked(lockoutKey).catch((error: unknown) => {
-      this.events.login('locked', user?.id);
+      this.events.login('locked', user?.id, origin);
       throw error;
     });
     const match = await this.passwords.verify(password, user?.passwordHash);
     if (!user || !match) {
-      this.events.login('invalid_credentials', user?.id);
+      this.events.login('invalid_credentials', user?.id, origin);
       await this.lockout.recordFailure(lockoutKey);
       throw invalidCredentials();
     }
     await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
-      this.events.login('disabled', user.id);
+      this.events.login('disabled', user.id, origin);
       throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
     }
     if (this.mail.requireEmailVerification && !user.emailVerified) {
-      this.events.login('email_not_verified', user.id);
+      this.events.login('email_not_verified', user.id, origin);
       throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED, HttpStatus.FORBIDDEN, 'Verify your email address first: see the mail we sent');
     }
     if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
-    this.events.login('success', user.id);
+    this.events.login('success', user.id, origin);
     return { id: user.id, username: user.username, roles: user.roles };
   }
 

@@ -4,12 +4,14 @@ import { compare, getRounds, hash } from 'bcrypt';
 import { randomBytes } from 'node:crypto';
 import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
+import { BcryptSlots } from './bcrypt-slots';
 import { passwordProblems } from './password-policy';
 
-/** bcrypt hashing (async only: it runs in libuv's pool, never on the event loop) and the password rules. */
+/** bcrypt hashing (async only: it runs in libuv's pool, one per core, never on the event loop) and the password rules. */
 @Injectable()
 export class PasswordService implements OnModuleInit {
   private dummyHash = '';
+  private readonly slots = new BcryptSlots();
 
   constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
 
@@ -19,12 +21,12 @@ export class PasswordService implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, this.config.bcryptCost);
+    return this.slots.run(() => hash(password, this.config.bcryptCost));
   }
 
   /** Compares against the stored hash, or against the dummy hash when there is no user, in the same time. */
   verify(password: string, passwordHash: string | undefined): Promise<boolean> {
-    return compare(password, passwordHash ?? this.dummyHash).then((match) => match && passwordHash !== undefined);
+    return this.slots.run(() => compare(password, passwordHash ?? this.dummyHash)).then((match) => match && passwordHash !== undefined);
   }
 
   /** The configured rules, for callers outside HTTP (the admin bootstrap and CLI); requests meet them in validation. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
 import { AuthenticatedUser, AuthService } from '../auth.service';
 
@@ -7,10 +8,11 @@ import { AuthenticatedUser, AuthService } from '../auth.service';
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   constructor(private readonly auth: AuthService) {
-    super({ usernameField: 'username', passwordField: 'password' });
+    // The request comes along for the audit event: the client's address and the request's logger (its id).
+    super({ usernameField: 'username', passwordField: 'password', passReqToCallback: true });
   }
 
-  validate(login: string, password: string): Promise<AuthenticatedUser> {
-    return this.auth.validateCredentials(login, password);
+  validate(request: FastifyRequest, login: string, password: string): Promise<AuthenticatedUser> {
+    return this.auth.validateCredentials(login, password, { ip: request.ip, log: request.log });
   }
 }

@@ -13,6 +13,12 @@ export interface ErrorBody {
 
 const REALM = 'Bearer realm="gatehouse"';
 
+/** The part of a pino logger the filter writes to (Fastify's `request.log`). */
+export interface RequestLog {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 /** What the filter learns from outside `common/`: metrics for refused tokens, and which errors mean an outage. */
 export interface FilterHooks {
   onTokenRejected?: (code: ErrorCode) => void;
@@ -39,6 +45,11 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  /** For errors raised outside a request: Nest's Logger, which writes through the same pino root. */
+  private readonly fallbackLog: RequestLog = {
+    warn: (fields, message) => this.logger.warn({ ...fields, msg: message }),
+    error: (_fields, message) => this.logger.error(message),
+  };
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -46,26 +57,29 @@ export class AllExceptionsFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // The request's own logger, when there is one, so these lines carry its request id.
+    const http = host.switchToHttp() as Partial<ReturnType<ArgumentsHost['switchToHttp']>>;
+    const log = http.getRequest?.<{ log?: RequestLog } | undefined>()?.log ?? this.fallbackLog;
     if (exception instanceof TokenException) {
       // The code only: a token's content is a credential and never goes to a log.
-      this.logger.warn({ event: 'token_rejected', code: exception.code });
+      log.warn({ context: 'Errors', event: 'token_rejected', code: exception.code }, 'token rejected');
       this.hooks.onTokenRejected?.(exception.code);
     }
-    const { body, headers } = this.toResponse(exception);
+    const { body, headers } = this.toResponse(exception, log);
     const adapter = this.adapterHost.httpAdapter;
     const response = host.switchToHttp().getResponse<unknown>();
     for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
     adapter.reply(response, body, body.statusCode);
   }
 
-  private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+  private toResponse(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppException) {
       const body = errorBody(exception.status, exception.code, exception.details);
       return { body, headers: { ...exception.headers, ...challengeFor(body) } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status >= 500) return this.unexpected(exception);
+      if (status >= 500) return this.unexpected(exception, log);
       const response = exception.getResponse();
       const message =
         typeof response === 'object' && response && 'message' in response
@@ -78,7 +92,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (clientError) return { body: clientError, headers: {} };
     if (this.hooks.isUnavailable?.(exception)) {
       // Expected during an outage, and retried by clients: a warning, not a stack per request.
-      this.logger.warn(`dependency unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      log.warn({ context: 'Errors' }, `dependency unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
       const body = errorBody(
         HttpStatus.SERVICE_UNAVAILABLE,
         ErrorCode.DATABASE_UNAVAILABLE,
@@ -86,11 +100,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
       return { body, headers: { 'Retry-After': '5' } };
     }
-    return this.unexpected(exception);
+    return this.unexpected(exception, log);
   }
 
-  private unexpected(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  private unexpected(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
+    log.error({ context: 'Errors' }, exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, 'Internal server error'), headers: {} };
   }
 }
