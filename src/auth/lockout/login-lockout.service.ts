@@ -1,10 +1,12 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, QueryFailedError, Repository } from 'typeorm';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { LoginLockout } from './login-lockout.entity';
+
+const CLEANUP_INTERVAL_MS = 10 * 60_000;
 
 /** The lockout key of an existing account (names that match no user are keyed by their canonical form). */
 export const userLockoutKey = (userId: string): string => `user:${userId}`;
@@ -17,11 +19,27 @@ export const userLockoutKey = (userId: string): string => `user:${userId}`;
  * older than the lock window are forgotten, and a success clears the count.
  */
 @Injectable()
-export class LoginLockoutService {
+export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(LoginLockoutService.name);
+  private cleanupTimer?: NodeJS.Timeout;
+
   constructor(
     @InjectRepository(LoginLockout) private readonly lockouts: Repository<LoginLockout>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
+
+  /** Unknown names get rows too, so anyone can add them: they are swept, or the table would grow without bound. */
+  onApplicationBootstrap(): void {
+    this.cleanupTimer = setInterval(
+      () => void this.cleanUp().catch((error: Error) => this.logger.warn(`cleanup failed: ${error.message}`)),
+      CLEANUP_INTERVAL_MS,
+    );
+    this.cleanupTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanupTimer);
+  }
 
   /** Throws 429 TOO_MANY_REQUESTS while `key` is locked: checked before the password, so a lock costs no bcrypt. */
   async assertNotLocked(key: string, now = new Date()): Promise<void> {
