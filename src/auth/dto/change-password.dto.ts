@@ -1,5 +1,5 @@
 import { IsString, MinLength } from 'class-validator';
-import { NewPassword } from '../passwords/password-policy';
+import { NewPasswordField } from '../passwords/password-policy';
 import { IsBcryptSafe, NormalizePassword } from '../../common/validation/decorators';
 
 export class ChangePasswordDto {
@@ -11,10 +11,6 @@ export class ChangePasswordDto {
   currentPassword!: string;
 
   /** Same rules as at registration. @example "tr0ub4dor and 3 more words" */
-  @NormalizePassword()
-  @IsString()
-  @MinLength(8)
-  @IsBcryptSafe()
-  @NewPassword()
+  @NewPasswordField()
   newPassword!: string;
 }

@@ -1,6 +1,6 @@
-import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { NewPassword } from '../passwords/password-policy';
-import { IsBcryptSafe, NormalizePassword, NormalizeText } from '../../common/validation/decorators';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { NewPasswordField } from '../passwords/password-policy';
+import { NormalizeText } from '../../common/validation/decorators';
 import { USERNAME_PATTERN } from '../../common/validation/identifiers';
 
 export class RegisterDto {
@@ -25,10 +25,6 @@ export class RegisterDto {
    * not a commonly used password.
    * @example "correct horse battery staple"
    */
-  @NormalizePassword()
-  @IsString()
-  @MinLength(8)
-  @IsBcryptSafe()
-  @NewPassword()
+  @NewPasswordField()
   password!: string;
 }

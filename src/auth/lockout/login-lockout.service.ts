@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnModul
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, QueryFailedError, Repository } from 'typeorm';
+import { every } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { LoginLockout } from './login-lockout.entity';
@@ -21,7 +22,7 @@ export const userLockoutKey = (userId: string): string => `user:${userId}`;
 @Injectable()
 export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LoginLockoutService.name);
-  private cleanupTimer?: NodeJS.Timeout;
+  private stopCleanup?: () => void;
 
   constructor(
     @InjectRepository(LoginLockout) private readonly lockouts: Repository<LoginLockout>,
@@ -30,15 +31,11 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDest
 
   /** Unknown names get rows too, so anyone can add them: they are swept, or the table would grow without bound. */
   onApplicationBootstrap(): void {
-    this.cleanupTimer = setInterval(
-      () => void this.cleanUp().catch((error: Error) => this.logger.warn(`cleanup failed: ${error.message}`)),
-      CLEANUP_INTERVAL_MS,
-    );
-    this.cleanupTimer.unref();
+    this.stopCleanup = every(CLEANUP_INTERVAL_MS, 'cleanup', this.logger, () => this.cleanUp());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.cleanupTimer);
+    this.stopCleanup?.();
   }
 
   /** Throws 429 TOO_MANY_REQUESTS while `key` is locked: checked before the password, so a lock costs no bcrypt. */

@@ -1,4 +1,7 @@
-import { ValidationError } from '@nestjs/common';
+import { applyDecorators, ValidationError } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MinLength } from 'class-validator';
+import { IsBcryptSafe, NormalizePassword } from '../../common/validation/decorators';
 import { ConfiguredRule } from '../../common/validation/validation.pipe';
 import { COMMON_PASSWORDS } from './common-passwords';
 
@@ -41,3 +44,17 @@ export function passwordPolicyRule(minLength: number): ConfiguredRule {
     });
   };
 }
+
+/**
+ * A field that sets a password (registration, change, reset): NFKC-normalized, a string of 8 characters or more (the
+ * floor; PASSWORD_MIN_LENGTH is checked by @NewPassword's rule), bcrypt-safe, and subject to the configured rules.
+ */
+export const NewPasswordField = () =>
+  applyDecorators(
+    ApiProperty({ type: String, minLength: 8 }),
+    NormalizePassword(),
+    IsString(),
+    MinLength(8),
+    IsBcryptSafe(),
+    NewPassword(),
+  );

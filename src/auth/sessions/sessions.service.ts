@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { every } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -33,7 +34,7 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
 @Injectable()
 export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
-  private cleanupTimer?: NodeJS.Timeout;
+  private stopCleanup?: () => void;
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -47,15 +48,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     this.metrics.gauge('gatehouse_active_sessions', 'Sessions neither revoked nor expired', () =>
       this.sessions.countBy({ revokedAt: IsNull(), expiresAt: MoreThan(new Date()) }),
     );
-    this.cleanupTimer = setInterval(
-      () => void this.cleanUp().catch((e: Error) => this.logger.warn(`cleanup failed: ${e.message}`)),
-      CLEANUP_INTERVAL_MS,
-    );
-    this.cleanupTimer.unref();
+    this.stopCleanup = every(CLEANUP_INTERVAL_MS, 'cleanup', this.logger, () => this.cleanUp());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.cleanupTimer);
+    this.stopCleanup?.();
   }
 
   isRevoked(sessionId: string): boolean {

@@ -20,3 +20,10 @@ export class BackgroundTasks {
     while (this.running.size > 0) await Promise.all(this.running);
   }
 }
+
+/** Runs `task` every `intervalMs` without keeping the process alive; failures are logged. Returns the stop function. */
+export function every(intervalMs: number, what: string, logger: Logger, task: () => Promise<void>): () => void {
+  const timer = setInterval(() => void task().catch((error: Error) => logger.warn(`${what} failed: ${error.message}`)), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,6 +1,5 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { IsBcryptSafe, NormalizePassword } from '../../../common/validation/decorators';
-import { NewPassword } from '../../passwords/password-policy';
+import { IsString, MaxLength } from 'class-validator';
+import { NewPasswordField } from '../../passwords/password-policy';
 
 export class ResetPasswordDto {
   /** The `token` parameter of the mailed link. */
@@ -10,10 +9,6 @@ export class ResetPasswordDto {
   token!: string;
 
   /** Same rules as at registration. */
-  @NormalizePassword()
-  @IsString()
-  @MinLength(8)
-  @IsBcryptSafe()
-  @NewPassword()
+  @NewPasswordField()
   newPassword!: string;
 }
