@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException, ErrorCode } from '../../common/errors';
+import { RouteMetadata } from '../../common/metadata/route-metadata';
 import { UserRole } from '../../users/user-role';
 import { AuthUser } from '../auth-user';
 import { ROLES_KEY } from '../decorators/roles.decorator';
@@ -8,10 +9,14 @@ import { ROLES_KEY } from '../decorators/roles.decorator';
 /** Runs after JwtAuthGuard: a route with `@Roles()` admits only callers holding one of them. */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly requiredRoles: RouteMetadata<UserRole[]>;
+
+  constructor(reflector: Reflector) {
+    this.requiredRoles = new RouteMetadata(reflector, ROLES_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const required = this.requiredRoles.get(context);
     if (!required || required.length === 0) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (user && required.some((role) => user.roles.includes(role))) return true;
