@@ -19,8 +19,9 @@ export class JwtStrategy extends PassportStrategy(AccessTokenStrategy, 'jwt') {
     super();
   }
 
-  async validate(token: string): Promise<AuthUser> {
-    const claims = await this.tokens.verifyAccessToken(token);
+  /** Synchronous, so that the guard on every request settles without a promise; Passport takes either. */
+  validate(token: string): AuthUser {
+    const claims = this.tokens.verifyAccessToken(token);
     if (this.sessions.isRevoked(claims.sid)) throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
     return { userId: claims.sub, username: claims.username, roles: claims.roles, sessionId: claims.sid, tokenId: claims.jti };
   }

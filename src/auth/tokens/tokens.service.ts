@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createVerifier, TokenError } from 'fast-jwt';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { UserRole } from '../../users/user-role';
-import { ACCESS_TOKEN_TYPE, readAccessTokenHeader } from './access-token-header';
+import { ACCESS_TOKEN_TYPE, AccessTokenHeaderReader } from './access-token-header';
 import type { KeyRing } from './key-ring';
 
 export const KEY_RING = Symbol('KEY_RING');
@@ -34,22 +34,22 @@ export interface AccessTokenClaims {
 /**
  * Signs and verifies access tokens for every configured algorithm, with the same checks whichever library does the
  * cryptography. Signing: @nestjs/jwt (jsonwebtoken) for HS256, RS256 and ES256, jose for EdDSA, which jsonwebtoken
- * lacks. Verification, on every request: fast-jwt for HS256, RS256 and ES256, with one verifier per key prepared at
- * start (jsonwebtoken's per-call option merging and key handling cost a guarded request a third of its throughput),
- * jose for EdDSA. Checks run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only),
+ * lacks. Verification, on every request: fast-jwt for every algorithm, with one verifier per key prepared at start
+ * (jsonwebtoken's per-call option merging and key handling cost a guarded request a third of its throughput). Checks run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only),
  * then signature, `exp`, the other registered claims, and what the libraries leave out (lifetime, `iat`, types).
  */
 @Injectable()
 export class TokensService {
   /** A prepared verifier per key: by kid, and under '' the HS256 secret (its tokens carry no kid). */
   private readonly verifiers = new Map<string, (token: string) => unknown>();
+  private readonly headers: AccessTokenHeaderReader;
 
   constructor(
     private readonly jwt: JwtService,
     @Inject(KEY_RING) private readonly keys: KeyRing,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
-    if (keys.algorithm === 'EdDSA') return;
+    this.headers = new AccessTokenHeaderReader(keys.algorithm);
     const options = {
       algorithms: [keys.algorithm],
       allowedIss: config.issuer,
@@ -95,32 +95,14 @@ export class TokensService {
     });
   }
 
-  async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
-    const { kid } = readAccessTokenHeader(token, this.keys.algorithm);
-    if (this.keys.algorithm === 'EdDSA') {
-      const key = kid === undefined ? undefined : this.keys.verification.get(kid);
-      if (!key) throw untrusted();
-      return this.checkClaims(await this.verifyWithJose(token, key));
-    }
-    const verify = this.verifiers.get(kid ?? '');
+  /** Synchronous: the hot path's guard then settles without a promise (every algorithm verifies in Node's crypto). */
+  verifyAccessToken(token: string): AccessTokenClaims {
+    const header = this.headers.read(token);
+    const verify = this.verifiers.get(header.kid ?? '');
     if (!verify) throw untrusted();
-    return this.checkClaims(verifyWith(verify, token));
-  }
-
-  private async verifyWithJose(token: string, key: KeyRing['signing']['key']): Promise<unknown> {
-    try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: [this.keys.algorithm],
-        issuer: this.config.issuer,
-        audience: this.config.audience,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-      });
-      return payload;
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw expired();
-      if (error instanceof joseErrors.JOSEError) throw invalid('The access token is invalid');
-      throw error;
-    }
+    const claims = this.checkClaims(verifyWith(verify, token));
+    this.headers.remember(token, header);
+    return claims;
   }
 
   private checkClaims(payload: unknown): AccessTokenClaims {
