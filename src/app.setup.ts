@@ -2,14 +2,14 @@ import { NestApplicationOptions, RequestMethod, VersioningType } from '@nestjs/c
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { FastifyInstance, FastifyServerOptions, LogController } from 'fastify';
+import { FastifyInstance, FastifyServerOptions, LogController, onResponseHookHandler } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { passwordPolicyRule } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
-import { createRootLogger, PinoNestLogger, requestId } from './common/logging/logger';
+import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
@@ -36,6 +36,9 @@ const SWAGGER_FRIENDLY_CSP = {
   upgradeInsecureRequests: null,
 };
 
+/** The metrics and log label of requests that matched no route: never the URL, so the label set stays bounded. */
+const UNMATCHED_ROUTE = 'unmatched';
+
 /** Operational routes stay outside `/api/v1`. */
 const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-known/jwks.json'];
 
@@ -54,6 +57,7 @@ export function createFastifyAdapter(config: AppConfig, logDestination?: Destina
     // One access-log line per response comes from our onResponse hook, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
+    childLoggerFactory: lazyRequestLogger,
   });
 }
 
@@ -77,7 +81,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   if (config.swaggerEnabled) setUpSwagger(app);
 }
 
-/** Request id out (X-Request-Id) and into every log line of the request; one access-log line and metrics per response. */
+/** Request id out (X-Request-Id) and into every log line of the request; metrics per response, and a log line per failure. */
 function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService): void {
   // On SIGTERM the server stops accepting, but a keep-alive connection that was busy at that moment would hold the
   // shutdown open forever: once its response is out, it is closed.
@@ -91,14 +95,28 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
     void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
     done();
   });
+  // Each route finds its metric series once, as it is registered, so that counting a request costs no lookup by name.
+  fastify.addHook('onRoute', (route) => {
+    const requests = metrics.requests.forRoute(String(route.method), route.url);
+    const count: onResponseHookHandler = (_request, reply, done) => {
+      requests.record(reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), count];
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    // Every request is counted in the metrics; the log gets failures at info and successes only at debug, so the
-    // hot path does not serialize and write a line per request (it measurably costs guarded throughput).
+    const route = request.is404 ? UNMATCHED_ROUTE : undefined;
+    if (route) metrics.requests.forRoute(request.method, route).record(reply.statusCode, reply.elapsedTime / 1000);
+    // The log gets failures at info and successes only at debug, so the hot path does not serialize and write a line
+    // per request (it measurably costs guarded throughput); every request is in the metrics.
     if (reply.statusCode >= 400 || debugEnabled) {
       request.log[reply.statusCode >= 400 ? 'info' : 'debug'](
-        { method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        {
+          method: request.method,
+          route: route ?? request.routeOptions.url,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
         'request completed',
       );
     }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-type RequestLabel = 'method' | 'route' | 'status';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { RequestMetrics } from './request-metrics';
 
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'disabled' | 'email_not_verified';
 
@@ -11,19 +10,8 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly logger = new Logger(MetricsService.name);
 
-  private readonly requests = new Counter({
-    name: 'gatehouse_http_requests_total',
-    help: 'HTTP requests by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly durations = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  /** Requests by route and status; a route takes its `RouteRequests` from here once (see app.setup.ts). */
+  readonly requests = new RequestMetrics(this.registry);
   private readonly logins = new Counter({
     name: 'gatehouse_logins_total',
     help: 'Login attempts by outcome',
@@ -40,22 +28,6 @@ export class MetricsService {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
-
-  /** `route` is the route's template (`/api/v1/users/:id`), never the raw URL, so the label set stays bounded. */
-  observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.requestSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { count: this.requests.labels(labels), duration: this.durations.labels(labels) };
-      this.requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
-  }
-
-  /** Label children by route and status, resolved once: prom-client hashes the label set on every labelled call. */
-  private readonly requestSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<RequestLabel> }>();
 
   countLogin(outcome: LoginOutcome): void {
     this.logins.inc({ outcome });

@@ -2,7 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
+import pino, { Bindings, ChildLoggerOptions, DestinationStream, Logger as PinoLogger } from 'pino';
 
 /** Never written to a log: credentials in headers and in any logged object (we log no bodies, but make sure). */
 const REDACTED_PATHS = [
@@ -23,6 +23,64 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 export function requestId(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Fastify's `childLoggerFactory`: `request.log` carries the request id as before, but pino makes the child only when
+ * the request writes a line. pino serializes and redacts a child's bindings as it makes one, which on the hot path,
+ * where most requests write no line, cost a few per cent of a guarded request.
+ */
+export function lazyRequestLogger(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(parent, bindings, options);
+}
+
+/** What pino takes for a line: an object or a message first, then a message or format arguments. */
+type LineArgs = [obj: unknown, msg?: string, ...rest: unknown[]];
+
+class LazyChildLogger implements FastifyBaseLogger {
+  private made?: FastifyBaseLogger;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: LineArgs): void {
+    this.logger.fatal(...args);
+  }
+  error(...args: LineArgs): void {
+    this.logger.error(...args);
+  }
+  warn(...args: LineArgs): void {
+    this.logger.warn(...args);
+  }
+  info(...args: LineArgs): void {
+    this.logger.info(...args);
+  }
+  debug(...args: LineArgs): void {
+    this.logger.debug(...args);
+  }
+  trace(...args: LineArgs): void {
+    this.logger.trace(...args);
+  }
+  silent(...args: LineArgs): void {
+    this.logger.silent(...args);
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
 }
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
