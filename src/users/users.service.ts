@@ -111,7 +111,13 @@ export class UsersService {
     return profile;
   }
 
-  async getProfile(id: string): Promise<UserResponseDto> {
+  getProfile(id: string): Promise<UserResponseDto> {
+    // A cached profile (every `/auth/me` after the first) is answered without another async frame on the hot path.
+    const cached = this.profiles.get(id);
+    return cached ? Promise.resolve(cached) : this.loadProfile(id);
+  }
+
+  private async loadProfile(id: string): Promise<UserResponseDto> {
     const profile = await this.findProfile(id);
     if (!profile) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
     return profile;
