@@ -1,11 +1,15 @@
 // The practical limit: plain node:http doing the same work as Gatehouse's routes and nothing else.
 //   GET  /me     Bearer check with fast-jwt: signature, alg, typ, iss, aud, exp, and the revoked-session set
+//   GET  /me/with-headers  the same, answering with the response headers Gatehouse sends (RESPONSE_HEADERS, as JSON)
+//                and a request id: what the headers alone cost at the limit (for the README, not the target)
 //   POST /login  bcrypt.compare at the same cost, in libuv's pool
 import bcrypt from 'bcrypt';
 import { createVerifier } from 'fast-jwt';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 
-const { PORT, JWT_SECRET, BCRYPT_COST, PASSWORD } = process.env;
+const { PORT, JWT_SECRET, BCRYPT_COST, PASSWORD, RESPONSE_HEADERS } = process.env;
+const extraHeaders = Object.entries(JSON.parse(RESPONSE_HEADERS ?? '{}')).flat();
 const verify = createVerifier({
   key: JWT_SECRET,
   algorithms: ['HS256'],
@@ -18,22 +22,24 @@ const verify = createVerifier({
 const revoked = new Set(['00000000-0000-0000-0000-000000000000']);
 const hash = await bcrypt.hash(PASSWORD, Number(BCRYPT_COST));
 
-function send(res, status, body) {
+function send(res, status, body, withHeaders = false) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const headers = ['content-type', 'application/json', 'content-length', Buffer.byteLength(text)];
+  res.writeHead(status, withHeaders ? [...extraHeaders, 'x-request-id', randomUUID(), ...headers] : headers);
   res.end(text);
 }
 
 createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/me') {
+  if (req.method === 'GET' && (req.url === '/me' || req.url === '/me/with-headers')) {
+    const withHeaders = req.url !== '/me';
     const auth = req.headers.authorization;
     try {
       if (!auth || !auth.startsWith('Bearer ')) throw new Error('missing');
       const { header, payload } = verify(auth.slice(7));
       if (header.typ !== 'at+jwt' || revoked.has(payload.sid)) throw new Error('refused');
-      return send(res, 200, { id: payload.sub, username: payload.username, roles: payload.roles });
+      return send(res, 200, { id: payload.sub, username: payload.username, roles: payload.roles }, withHeaders);
     } catch {
-      return send(res, 401, { code: 'TOKEN_INVALID' });
+      return send(res, 401, { code: 'TOKEN_INVALID' }, withHeaders);
     }
   }
   if (req.method === 'POST' && req.url === '/login') {
