@@ -35,8 +35,9 @@ export interface AccessTokenClaims {
  * Signs and verifies access tokens for every configured algorithm, with the same checks whichever library does the
  * cryptography. Signing: @nestjs/jwt (jsonwebtoken) for HS256, RS256 and ES256, jose for EdDSA, which jsonwebtoken
  * lacks. Verification, on every request: fast-jwt for every algorithm, with one verifier per key prepared at start
- * (jsonwebtoken's per-call option merging and key handling cost a guarded request a third of its throughput). Checks run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only),
- * then signature, `exp`, the other registered claims, and what the libraries leave out (lifetime, `iat`, types).
+ * (jsonwebtoken's per-call option merging and key handling cost a guarded request a third of its throughput). Checks
+ * run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only), then signature, `exp`,
+ * the other registered claims, and what the libraries leave out (lifetime, `iat`, types).
  */
 @Injectable()
 export class TokensService {
