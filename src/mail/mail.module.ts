@@ -5,7 +5,7 @@ import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
 import { DEFAULT_MAIL_DELIVERY, MAIL_DELIVERY, MailService } from './mail.service';
 import { SmtpTransport } from './smtp.transport';
 
-/** Outgoing mail: SMTP when SMTP_URL is set, else the development transport that logs the links. */
+/** Outgoing mail: SMTP when SMTP_URL is set, else a transport that drops each mail with a warning (never its link). */
 @Module({
   providers: [
     {
