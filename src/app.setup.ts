@@ -19,10 +19,10 @@ import { MetricsService } from './metrics/metrics.service';
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /**
- * helmet's default CSP, minus `upgrade-insecure-requests` (it breaks Swagger UI served over plain http in development);
- * Swagger UI loads its scripts and styles from this app only, so nothing from the internet is allowed.
+ * Swagger UI's CSP: helmet's default, minus `upgrade-insecure-requests` (it breaks Swagger UI served over plain http in
+ * development); Swagger UI loads its scripts and styles from this app only, so nothing from the internet is allowed.
  */
-const SWAGGER_FRIENDLY_CSP = {
+const SWAGGER_UI_CSP = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   fontSrc: ["'self'", 'data:'],
@@ -42,8 +42,18 @@ const UNMATCHED_ROUTE = 'unmatched';
 /** Operational routes stay outside `/api/v1`. */
 const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-known/jwks.json'];
 
-/** helmet's defaults (nosniff, no X-Powered-By, …) with the CSP above, on every response. */
-const SECURITY_HEADERS = securityHeaders({ contentSecurityPolicy: { directives: SWAGGER_FRIENDLY_CSP } });
+/**
+ * The CSP of every other response, all JSON: nothing may load and nothing may frame it (OWASP REST Security Cheat
+ * Sheet). It is also a sixth the length of Swagger UI's, which every response would otherwise carry.
+ */
+const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+
+/** Where Swagger UI lives: /docs, its assets, and /docs-json. */
+const SWAGGER_PATH = 'docs';
+
+/** helmet's defaults (nosniff, HSTS, no X-Powered-By, …), with the CSP for what is served. */
+const API_HEADERS = securityHeaders({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } });
+const SWAGGER_UI_HEADERS = securityHeaders({ contentSecurityPolicy: { directives: SWAGGER_UI_CSP } });
 
 /** Nest's own body parser is off: configureApp installs the stricter JSON parser below. Logs wait for pino. */
 export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
@@ -92,7 +102,8 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
+    const headers = request.url.startsWith(`/${SWAGGER_PATH}`) ? SWAGGER_UI_HEADERS : API_HEADERS;
+    void reply.headers(headers).header('X-Request-Id', request.id);
     done();
   });
   // Each route finds its metric series once, as it is registered, so that counting a request costs no lookup by name.
@@ -159,8 +170,8 @@ function setUpSwagger(app: NestFastifyApplication): void {
     extraModels: [ErrorResponseDto],
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '').toLowerCase()}_${method}`,
   });
-  SwaggerModule.setup('docs', app, finishDocument(document), {
-    jsonDocumentUrl: 'docs-json',
+  SwaggerModule.setup(SWAGGER_PATH, app, finishDocument(document), {
+    jsonDocumentUrl: `${SWAGGER_PATH}-json`,
     swaggerOptions: { persistAuthorization: true, displayOperationId: true, displayRequestDuration: true },
   });
 }

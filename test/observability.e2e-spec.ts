@@ -57,12 +57,13 @@ describe('security headers and CORS (CORS_ORIGINS=https://app.example)', () => {
     ['GET', ME, 401],
     ['POST', LOGIN, 400],
     ['GET', '/api/v1/nothing-here', 404],
-  ])('%s %s (%i) has nosniff and no X-Powered-By', async (method, path, status) => {
+  ])('%s %s (%i) has nosniff, no X-Powered-By, and a CSP that lets nothing load or frame it', async (method, path, status) => {
     const response = await (method === 'GET' ? api(ctx.app).get(path) : api(ctx.app).post(path).send({}));
     expect(response.status).toBe(status);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-powered-by']).toBeUndefined();
     expect(response.headers['x-frame-options']).toBeDefined();
+    expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
   });
 
   it('serves /docs with a CSP that allows no remote or inline script, and Swagger UI loads only its own scripts', async () => {
