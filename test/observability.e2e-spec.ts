@@ -62,7 +62,7 @@ describe('security headers and CORS (CORS_ORIGINS=https://app.example)', () => {
     expect(response.status).toBe(status);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-powered-by']).toBeUndefined();
-    expect(response.headers['x-frame-options']).toBeDefined();
+    expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
   });
 
