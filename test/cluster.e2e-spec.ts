@@ -137,27 +137,38 @@ describeWithPostgres('outages', () => {
   });
 
   (REDIS ? it : it.skip)('falls back to polling while Redis is away, and back to pub/sub when it returns', async () => {
-    const redisUrl = new URL(REDIS!);
-    const redisProxy = await new TcpProxy(Number(redisUrl.port || 6379)).start();
+    const redisProxy = await new TcpProxy(Number(new URL(REDIS!).port || 6379)).start();
     const viaProxy = new URL(REDIS!);
     viaProxy.port = String(redisProxy.port);
-    const env = { DATABASE_URL: url.toString(), REDIS_URL: viaProxy.toString(), REVOCATION_POLL_SECONDS: String(POLL_SECONDS) };
-    const [c, d] = [await Instance.start(env), await Instance.start(env)];
+    const env = { DATABASE_URL: url.toString(), REVOCATION_POLL_SECONDS: String(POLL_SECONDS), LOG_LEVEL: 'info' };
+    // C and D reach Redis through the proxy and lose it; E keeps it, so it goes on listening and hears nothing of C's
+    // revocations while C is cut off: polling must cover E too.
+    const [c, d, e] = [
+      await Instance.start({ ...env, REDIS_URL: viaProxy.toString() }),
+      await Instance.start({ ...env, REDIS_URL: viaProxy.toString() }),
+      await Instance.start({ ...env, REDIS_URL: REDIS! }),
+    ];
+    const refused = (instance: Instance, token: string) => async () => (await me(instance, token)).status === 401;
     try {
       const user = await signUp(c);
       await redisProxy.cut();
       expect((await call(c, 'POST', '/api/v1/auth/logout', { token: user.accessToken })).status).toBe(204);
-      const polledMs = await within(POLL_SECONDS * 1000 + 2000, async () => (await me(d, user.accessToken)).status === 401);
+      const bound = POLL_SECONDS * 1000 + 2000;
+      const polledMs = await within(bound, refused(d, user.accessToken));
       report(`with Redis away, a revocation reached the other instance by polling in ${polledMs} ms`);
+      const lostMs = await within(bound, refused(e, user.accessToken));
+      report(`a revocation whose announcement was lost reached a listening instance by polling in ${lostMs} ms`);
 
+      const mark = d.logMark;
       await redisProxy.restore();
-      await within(15_000, async () => (await call(d, 'GET', '/health/ready')).status === 200);
+      await within(15_000, async () => (await call(c, 'GET', '/health/ready')).status === 200);
+      await within(15_000, () => Promise.resolve(d.logSince(mark).includes('revocations arrive by pub/sub')));
       const second = await signUp(c);
       expect((await call(c, 'POST', '/api/v1/auth/logout', { token: second.accessToken })).status).toBe(204);
-      const pubSubMs = await within(1000, async () => (await me(d, second.accessToken)).status === 401);
+      const pubSubMs = await within(1000, refused(d, second.accessToken));
       report(`with Redis back, a revocation reached the other instance in ${pubSubMs} ms`);
     } finally {
-      await Promise.all([c.stop(), d.stop()]);
+      await Promise.all([c.stop(), d.stop(), e.stop()]);
       await redisProxy.cut();
     }
   });

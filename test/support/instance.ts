@@ -11,6 +11,7 @@ import { TEST_ENV } from './test-app';
 export class Instance {
   readonly url: string;
   private output = '';
+  private written = 0;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -35,6 +36,16 @@ export class Instance {
 
   get log(): string {
     return this.output;
+  }
+
+  /** A place in the log, for `logSince`. */
+  get logMark(): number {
+    return this.written;
+  }
+
+  /** What the process has written since `mark` (as much of it as is kept). */
+  logSince(mark: number): string {
+    return this.output.slice(Math.max(0, this.output.length - (this.written - mark)));
   }
 
   /** How the process ended: an exit code, or the signal (Nest re-raises SIGTERM once it has shut down). */
@@ -72,7 +83,9 @@ export class Instance {
   }
 
   private keep(chunk: Buffer): void {
-    this.output = (this.output + chunk.toString()).slice(-100_000);
+    const text = chunk.toString();
+    this.written += text.length;
+    this.output = (this.output + text).slice(-100_000);
   }
 }
 

@@ -1,9 +1,10 @@
+import { jest } from '@jest/globals';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RevocationSync } from './revocation-sync.service';
 import { ConfigType } from '@nestjs/config';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, FindOperator, Repository } from 'typeorm';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { dataSourceOptions } from '../../database/data-source-options';
@@ -241,6 +242,37 @@ describe('SessionsService', () => {
       await sync.onApplicationShutdown();
 
       expect([revoked.has(recent.sessionId), revoked.has(old.sessionId), revoked.has(live.sessionId)]).toEqual([true, false, false]);
+    });
+
+    it('polls from its last good read, so what was revoked while the database was out of reach is still found', async () => {
+      // The sessions table is stubbed: Jest's fake Date is not the Date TypeORM's SQLite driver hydrates columns with.
+      let reachable = true;
+      const asked: number[] = [];
+      const table = {
+        find: (options: { where: { revokedAt: FindOperator<Date> } }) => {
+          if (!reachable) return Promise.reject(new Error('connection refused'));
+          asked.push(options.where.revokedAt.value.getTime());
+          return Promise.resolve([]);
+        },
+      } as unknown as Repository<Session>;
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      const sync = new RevocationSync(table, new RevokedSessions(), null, { ...config, revocationPollSeconds: 5 });
+      try {
+        await sync.onApplicationBootstrap();
+        const lastGoodRead = Date.now();
+        reachable = false;
+        await jest.advanceTimersByTimeAsync(5 * 60_000);
+        reachable = true;
+        asked.length = 0;
+
+        await jest.advanceTimersByTimeAsync(5_000);
+        expect(asked).toHaveLength(1);
+        expect(asked[0]).toBeLessThanOrEqual(lastGoodRead);
+        expect(asked[0]).toBeGreaterThanOrEqual(lastGoodRead - 60_000);
+      } finally {
+        await sync.onApplicationShutdown();
+        jest.useRealTimers();
+      }
     });
   });
 });
