@@ -1,5 +1,5 @@
-// The framework floor: NestJS on Fastify with one global guard doing the limit's checks (fast-jwt: signature, alg, typ,
-// iss, aud, exp, revoked set), and nothing else: no logging, metrics, validation, versioning or exception filter.
+// The framework floor: NestJS on Fastify with one global guard doing the limit's checks (bearer-check.mjs), and nothing
+// else: no logging, metrics, validation, versioning or exception filter.
 //   GET /me               answers with Fastify's own headers only, as the raw limit's /me does
 //   GET /me/with-headers  the same, with Gatehouse's response headers (RESPONSE_HEADERS, as JSON) and a request id
 // What any Nest app pays before its own features, with and without those headers. For the README, not the target.
@@ -7,31 +7,18 @@ import 'reflect-metadata';
 import { Controller, Get, Module, Req, UnauthorizedException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { createVerifier } from 'fast-jwt';
 import { randomUUID } from 'node:crypto';
+import { bearerCheck } from './bearer-check.mjs';
 
 const { PORT, JWT_SECRET, RESPONSE_HEADERS } = process.env;
 const headers = JSON.parse(RESPONSE_HEADERS ?? '{}');
-const verify = createVerifier({
-  key: JWT_SECRET,
-  algorithms: ['HS256'],
-  allowedIss: 'gatehouse',
-  allowedAud: 'gatehouse-api',
-  requiredClaims: ['exp', 'sub', 'sid'],
-  complete: true,
-  cache: false,
-});
-const revoked = new Set(['00000000-0000-0000-0000-000000000000']);
+const check = bearerCheck(JWT_SECRET);
 
 class BearerGuard {
   canActivate(context) {
     const request = context.switchToHttp().getRequest();
-    const auth = request.headers.authorization;
     try {
-      if (!auth || !auth.startsWith('Bearer ')) throw new Error('missing');
-      const { header, payload } = verify(auth.slice(7));
-      if (header.typ !== 'at+jwt' || revoked.has(payload.sid)) throw new Error('refused');
-      request.user = { id: payload.sub, username: payload.username, roles: payload.roles };
+      request.user = check(request.headers.authorization);
       return true;
     } catch {
       throw new UnauthorizedException({ code: 'TOKEN_INVALID' });

@@ -1,5 +1,5 @@
 // The practical limit: plain node:http doing the same work as Gatehouse's routes and nothing else.
-//   GET  /me     Bearer check with fast-jwt: signature, alg, typ, iss, aud, exp, and the revoked-session set
+//   GET  /me     the Bearer check (bearer-check.mjs: fast-jwt, typ, and the revoked-session set)
 //   GET  /me/with-headers  the same, answering with the response headers Gatehouse sends (RESPONSE_HEADERS, as JSON)
 //                and a request id: what the headers alone cost at the limit (for the README, not the target)
 //   POST /login  bcrypt.compare at the same cost, in libuv's pool
@@ -7,23 +7,14 @@
 // hundred ticks, then full collections. The collections drop the hidden classes V8 remembered for Node's tick objects,
 // and from then on every process.nextTick of node:http (nine a request) goes through a slow path. For the README.
 import bcrypt from 'bcrypt';
-import { createVerifier } from 'fast-jwt';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { setImmediate } from 'node:timers/promises';
+import { bearerCheck } from './bearer-check.mjs';
 
 const { PORT, JWT_SECRET, BCRYPT_COST, PASSWORD, RESPONSE_HEADERS } = process.env;
 const extraHeaders = Object.entries(JSON.parse(RESPONSE_HEADERS ?? '{}')).flat();
-const verify = createVerifier({
-  key: JWT_SECRET,
-  algorithms: ['HS256'],
-  allowedIss: 'gatehouse',
-  allowedAud: 'gatehouse-api',
-  requiredClaims: ['exp', 'sub', 'sid'],
-  complete: true,
-  cache: false,
-});
-const revoked = new Set(['00000000-0000-0000-0000-000000000000']);
+const check = bearerCheck(JWT_SECRET);
 const hash = await bcrypt.hash(PASSWORD, Number(BCRYPT_COST));
 if (process.env.START_UP === 'service') {
   for (let i = 0; i < 200; i++) await new Promise((resolve) => process.nextTick(resolve));
@@ -41,12 +32,8 @@ function send(res, status, body, withHeaders = false) {
 createServer((req, res) => {
   if (req.method === 'GET' && (req.url === '/me' || req.url === '/me/with-headers')) {
     const withHeaders = req.url !== '/me';
-    const auth = req.headers.authorization;
     try {
-      if (!auth || !auth.startsWith('Bearer ')) throw new Error('missing');
-      const { header, payload } = verify(auth.slice(7));
-      if (header.typ !== 'at+jwt' || revoked.has(payload.sid)) throw new Error('refused');
-      return send(res, 200, { id: payload.sub, username: payload.username, roles: payload.roles }, withHeaders);
+      return send(res, 200, check(req.headers.authorization), withHeaders);
     } catch {
       return send(res, 401, { code: 'TOKEN_INVALID' }, withHeaders);
     }
