@@ -199,10 +199,10 @@ const guarded = [
 for (const { url } of guarded) await getLoad(url, bearer, WARM_UP_SECONDS);
 for (let round = 0; round < ROUNDS; round++) for (const one of guarded) one.rounds.push(await getLoad(one.url, bearer));
 const [rawMe, rawWithHeaders, rawAfterStartUp, nestFloor, nestFloorWithHeaders, me] = guarded.map((one) => median(one.rounds));
-/** Each round's ratio of a server to the raw limit measured in the same round, and their median. */
-const roundRatios = (one) => one.rounds.map((m, i) => m.rps / guarded[0].rounds[i].rps);
+/** Each round's ratio of a server to its limit measured in the same round. */
+const roundRatios = (one, limit) => one.rounds.map((m, i) => m.rps / limit.rounds[i].rps);
 const medianOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const [withHeadersRatios, afterStartUpRatios, floorRatios, floorWithHeadersRatios, gatehouseRatios] = guarded.slice(1).map(roundRatios);
+const [withHeadersRatios, afterStartUpRatios, floorRatios, floorWithHeadersRatios, gatehouseRatios] = guarded.slice(1).map((one) => roundRatios(one, guarded[0]));
 row('guarded GET /auth/me', guarded[0].server, rawMe);
 row('guarded GET /auth/me', guarded[1].server, rawWithHeaders, medianOf(withHeadersRatios));
 row('guarded GET /auth/me', guarded[2].server, rawAfterStartUp, medianOf(afterStartUpRatios));
@@ -220,7 +220,7 @@ const logins = [
 ];
 for (let round = 0; round < ROUNDS; round++) for (const one of logins) one.rounds.push(await load({ url: one.url, ...loginRequest, connections: 8 }));
 const [rawLogin, gatehouseLogin] = logins.map((one) => median(one.rounds));
-const loginRatios = logins[1].rounds.map((m, i) => m.rps / logins[0].rounds[i].rps);
+const loginRatios = roundRatios(logins[1], logins[0]);
 const loginRatio = medianOf(loginRatios);
 row('POST /auth/login', 'raw node:http + bcrypt.compare', rawLogin);
 row('POST /auth/login', 'Gatehouse', gatehouseLogin, loginRatio);

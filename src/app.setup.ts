@@ -51,6 +51,7 @@ const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
 
 /** Where Swagger UI lives: /docs, its assets, and /docs-json. */
 const SWAGGER_PATH = 'docs';
+const SWAGGER_URL_PREFIX = `/${SWAGGER_PATH}`;
 
 /** helmet's defaults (nosniff, HSTS, no X-Powered-By, …), with the CSP for what is served. */
 const API_HEADERS = securityHeaders({
@@ -106,7 +107,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    const headers = request.url.startsWith(`/${SWAGGER_PATH}`) ? SWAGGER_UI_HEADERS : API_HEADERS;
+    const headers = request.url.startsWith(SWAGGER_URL_PREFIX) ? SWAGGER_UI_HEADERS : API_HEADERS;
     void reply.headers(headers).header('X-Request-Id', request.id);
     done();
   });

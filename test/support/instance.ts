@@ -34,10 +34,6 @@ export class Instance {
     return instance;
   }
 
-  get log(): string {
-    return this.output;
-  }
-
   /** A place in the log, for `logSince`. */
   get logMark(): number {
     return this.written;
