@@ -3,12 +3,11 @@ import { createTestDatabase } from './support/test-app';
 import { Instance, within } from './support/instance';
 import { TcpProxy } from './support/tcp-proxy';
 import { newUser } from './support/http';
+import { describeIf, itIf, POSTGRES, REDIS as REDIS_NEEDED } from './support/requirements';
 
 // Several instances as production runs them (separate processes from dist/), sharing the machine's PostgreSQL and,
 // where set, Redis: DESIGN.md "Scaling out" and "Failure behaviour". Figures are printed for the closing notes.
-const POSTGRES = process.env.TEST_DATABASE_URL;
 const REDIS = process.env.TEST_REDIS_URL;
-const describeWithPostgres = POSTGRES ? describe : describe.skip;
 const POLL_SECONDS = 1;
 
 jest.setTimeout(60_000);
@@ -45,12 +44,12 @@ function report(figure: string): void {
   process.stdout.write(`  [figure] ${figure}\n`);
 }
 
-describeWithPostgres('two instances on one PostgreSQL', () => {
+describeIf(POSTGRES)('two instances on one PostgreSQL', () => {
   describe.each([
     ['polling the sessions table', false],
     ['Redis pub/sub', true],
   ])('revocations by %s', (_, useRedis) => {
-    const run = useRedis && !REDIS ? it.skip : it;
+    const run = useRedis ? itIf(REDIS_NEEDED) : it;
     let a: Instance;
     let b: Instance;
     let drop: () => Promise<void>;
@@ -90,7 +89,7 @@ describeWithPostgres('two instances on one PostgreSQL', () => {
   });
 });
 
-describeWithPostgres('outages', () => {
+describeIf(POSTGRES)('outages', () => {
   let postgresProxy: TcpProxy;
   let a: Instance;
   let drop: () => Promise<void>;
@@ -136,7 +135,7 @@ describeWithPostgres('outages', () => {
     expect(again.status).toBe(200);
   });
 
-  (REDIS ? it : it.skip)('falls back to polling while Redis is away, and back to pub/sub when it returns', async () => {
+  itIf(REDIS_NEEDED)('falls back to polling while Redis is away, and back to pub/sub when it returns', async () => {
     const redisProxy = await new TcpProxy(Number(new URL(REDIS!).port || 6379)).start();
     const viaProxy = new URL(REDIS!);
     viaProxy.port = String(redisProxy.port);

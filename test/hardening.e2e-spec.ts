@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { api, bearer, login, newUser, register, registerAndLogin, TestUser } from './support/http';
+import { describeIf, REDIS } from './support/requirements';
 import { createTestApp, createTestDatabase, DatabaseKind, testDatabases } from './support/test-app';
 
 // Brute force, enumeration, per-address limits, hash upgrades and password rules (issue 4, SECURITY.md).
@@ -216,7 +217,7 @@ describe.each(testDatabases())('hardening on %s', (kind) => {
     });
   });
 
-  (process.env.TEST_REDIS_URL ? describe : describe.skip)('per-address limit shared through Redis', () => {
+  describeIf(REDIS)('per-address limit shared through Redis', () => {
     const redisUrl = process.env.TEST_REDIS_URL!;
     // A client address of this run only, so parallel or repeated runs never share a counter.
     const ip = `2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;

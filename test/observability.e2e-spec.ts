@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { REDIS } from '../src/redis/redis.module';
 import { api, bearer, decodeJwt, login, newUser, register, registerAndLogin } from './support/http';
 import { forgeAccessToken, Subject } from './support/jwt-forge';
+import { describeIf, POSTGRES, REDIS as REDIS_NEEDED } from './support/requirements';
 import { createTestApp, createTestDatabase, DatabaseKind, TestAppOptions, testDatabases } from './support/test-app';
 
 // Headers, CORS, request ids, readiness, metrics and logs (issue 4). One app at a time: passport is process-wide.
@@ -232,7 +233,7 @@ describe.each(testDatabases())('GET /health/ready on %s', (kind) => {
     }, 15_000);
   });
 
-  (process.env.TEST_REDIS_URL ? describe : describe.skip)('with Redis up', () => {
+  describeIf(REDIS_NEEDED)('with Redis up', () => {
     const ctx = appOn(kind, { REDIS_URL: process.env.TEST_REDIS_URL! });
     it('answers 200 naming the database and redis (once connected)', async () => {
       let response = await api(ctx.app).get('/health/ready');
@@ -248,7 +249,7 @@ describe.each(testDatabases())('GET /health/ready on %s', (kind) => {
   });
 });
 
-(process.env.TEST_DATABASE_URL ? describe : describe.skip)('GET /health/ready when PostgreSQL goes away', () => {
+describeIf(POSTGRES)('GET /health/ready when PostgreSQL goes away', () => {
   let app: NestFastifyApplication | undefined;
   let drop: (() => Promise<void>) | undefined;
   let proxy: Awaited<ReturnType<typeof startProxy>>;

@@ -1,10 +1,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { newUser } from './support/http';
+import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
 import { createTestApp, createTestDatabase } from './support/test-app';
 
 // A person's path through Swagger UI, in Debian's headless Chromium driven by playwright-core: register and log in
@@ -12,7 +13,6 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // runs under the app's real security headers (CSP), so a CSP that breaks Swagger UI fails here.
 // The screenshot goes to test-artifacts/ (git-ignored); UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/swagger-ui.png.
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -24,11 +24,7 @@ const CHROMIUM_ARGS = [
 const ARTIFACT = join('test-artifacts', 'swagger-ui.png');
 const DOCS_SCREENSHOT = join('docs', 'swagger-ui.png');
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Swagger UI browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-const describeInBrowser = haveChromium ? describe : describe.skip;
-
-describeInBrowser(`Swagger UI at /docs in headless Chromium (${CHROMIUM})`, () => {
+describeIf(CHROMIUM)(`Swagger UI at /docs in headless Chromium (${CHROMIUM_PATH})`, () => {
   let app: NestFastifyApplication;
   let context: BrowserContext;
   let profile: string;
@@ -43,7 +39,7 @@ describeInBrowser(`Swagger UI at /docs in headless Chromium (${CHROMIUM})`, () =
     profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
     // Playwright passes the fresh profile folder as --user-data-dir.
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
