@@ -7,7 +7,7 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
 import { AuthEvents, LoginOrigin } from './auth-events';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
