@@ -7,6 +7,7 @@ import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -22,6 +23,7 @@ import { UsersModule } from './users/users.module';
         retryDelay: 1000,
       }),
     }),
+    SessionsModule,
     UsersModule,
     AuthModule,
     HealthModule,

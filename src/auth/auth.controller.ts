@@ -13,7 +13,7 @@ import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { RateLimited } from './rate-limit/rate-limited.decorator';
-import { ClientInfo } from './sessions/sessions.service';
+import { ClientInfo } from '../sessions/session.types';
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })

@@ -14,7 +14,8 @@ import { TokenPairDto } from './dto/token-pair.dto';
 import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
-import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
+import { ClientInfo, IssuedSession } from '../sessions/session.types';
+import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
 
 /** A user whose password was just checked: what login needs to open a session. */

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
-import { SessionsService } from '../auth/sessions/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
