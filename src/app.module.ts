@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig } from './config';
@@ -13,6 +14,8 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ...envFileOptions(), load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig] }),
+    // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
+    EventEmitterModule.forRoot(),
     RedisModule,
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
