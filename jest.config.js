@@ -19,12 +19,16 @@ const transform = {
  */
 const ESM_REQUIRED_FROM_CJS = ['content-disposition', 'cookie'];
 transform[`node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`] = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }];
+/** CommonJS packages that require() Nest itself: they get the ES-module instances instead (see the transformer). */
+const NEST_REQUIRED_FROM_CJS = ['@nestjs/throttler'];
+transform[`node_modules/(${NEST_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`] = require.resolve('./test/support/nest-for-cjs.transformer.js');
 
 const common = {
   testEnvironment: 'node',
   transform,
+  setupFilesAfterEnv: [require.resolve('./test/support/nest-for-cjs.ts')],
   // The Swagger plugin writes ESM-style '.js' specifiers into its metadata; they name the .ts sources here.
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_REQUIRED_FROM_CJS.join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${[...ESM_REQUIRED_FROM_CJS, ...NEST_REQUIRED_FROM_CJS].join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }, extensionsToTreatAsEsm: ['.ts'], moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

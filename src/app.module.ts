@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig } from './config';
@@ -7,11 +8,14 @@ import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ...envFileOptions(), load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig] }),
+    // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
+    EventEmitterModule.forRoot(),
     RedisModule,
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
@@ -22,6 +26,7 @@ import { UsersModule } from './users/users.module';
         retryDelay: 1000,
       }),
     }),
+    SessionsModule,
     UsersModule,
     AuthModule,
     HealthModule,

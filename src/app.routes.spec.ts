@@ -3,8 +3,7 @@ import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/
 import { APP_GUARD } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AuthModule } from './auth/auth.module';
-import { IS_PUBLIC_KEY } from './auth/decorators/public.decorator';
-import { ROLES_KEY } from './auth/decorators/roles.decorator';
+import { IS_PUBLIC_KEY, ROLES_KEY } from './common/auth';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 

@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from './support/test-app';
 import { Instance, within } from './support/instance';
 import { TcpProxy } from './support/tcp-proxy';
@@ -86,6 +88,71 @@ describeIf(POSTGRES)('two instances on one PostgreSQL', () => {
       // Reuse ended the session everywhere, the newest refresh token included.
       expect((await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status).toBe(401);
     });
+  });
+});
+
+describeIf(POSTGRES, REDIS_NEEDED)('the per-address limit across instances', () => {
+  const LIMIT = 5;
+  // A client address of this run only, so parallel or repeated runs never share a counter.
+  const ip = () => `2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
+  let redis: Redis;
+  let drop: () => Promise<void>;
+  let env: Record<string, string>;
+  const used: string[] = [];
+
+  beforeAll(async () => {
+    redis = new Redis(REDIS!);
+    const db = await createTestDatabase('postgres');
+    drop = db.drop;
+    env = { DATABASE_URL: db.url, AUTH_RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' };
+  });
+  afterAll(async () => {
+    if (used.length > 0) await redis.del(...used.map((address) => `gatehouse:rate:auth:${address}`));
+    redis?.disconnect();
+    await drop?.();
+  });
+
+  /** One public auth request (a refresh with a token that cannot be valid) from `address`. */
+  const spend = (instance: Instance, address: string) =>
+    fetch(`${instance.url}/api/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+      body: JSON.stringify({ refreshToken: 'not-a-refresh-token' }),
+    });
+
+  it('counts one address over two instances together through Redis', async () => {
+    const address = ip();
+    used.push(address);
+    const [a, b] = [await Instance.start({ ...env, REDIS_URL: REDIS! }), await Instance.start({ ...env, REDIS_URL: REDIS! })];
+    try {
+      const statuses = [];
+      for (let i = 0; i < LIMIT; i++) statuses.push((await spend(i % 2 ? b : a, address)).status);
+      expect(statuses).toEqual(Array(LIMIT).fill(401));
+      for (const instance of [a, b]) {
+        const refused = await spend(instance, address);
+        expect([refused.status, ((await refused.json()) as Answer['body']).code]).toEqual([429, 'TOO_MANY_REQUESTS']);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('counts in memory while Redis is away instead of failing the request', async () => {
+    const redisProxy = await new TcpProxy(Number(new URL(REDIS!).port || 6379)).start();
+    const viaProxy = new URL(REDIS!);
+    viaProxy.port = String(redisProxy.port);
+    const instance = await Instance.start({ ...env, REDIS_URL: viaProxy.toString() });
+    try {
+      await redisProxy.cut();
+      const address = ip();
+      const statuses = [];
+      for (let i = 0; i <= LIMIT; i++) statuses.push((await spend(instance, address)).status);
+      expect(statuses).toEqual([...Array(LIMIT).fill(401), 429]);
+    } finally {
+      await instance.stop();
+      await redisProxy.cut();
+    }
   });
 });
 

@@ -3,11 +3,9 @@ import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOp
 import { ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { UserResponseDto } from '../users/dto/user-response.dto';
-import { AuthUser } from './auth-user';
+import { AuthUser, CurrentUser, Public } from '../common/auth';
 import { AuthenticatedUser, AuthService } from './auth.service';
 import { Client } from './decorators/client-info.decorator';
-import { CurrentUser } from './decorators/current-user.decorator';
-import { Public } from './decorators/public.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -15,7 +13,7 @@ import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { RateLimited } from './rate-limit/rate-limited.decorator';
-import { ClientInfo } from './sessions/sessions.service';
+import { ClientInfo } from '../sessions/session.types';
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })

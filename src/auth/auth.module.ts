@@ -22,8 +22,7 @@ import { MailRateLimit } from './recovery/mail-rate-limit';
 import { OneTimeToken } from './recovery/one-time-token.entity';
 import { DEFAULT_ONE_TIME_TOKEN_TTLS, ONE_TIME_TOKEN_TTLS, OneTimeTokensService } from './recovery/one-time-tokens.service';
 import { PasswordResetService } from './recovery/password-reset.service';
-import { SessionsController } from './sessions/sessions.controller';
-import { SessionsModule } from './sessions/sessions.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 import { JwksController } from './tokens/jwks.controller';
@@ -40,7 +39,7 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     RateLimitModule,
     MailModule,
   ],
-  controllers: [AuthController, SessionsController, JwksController, AccountRecoveryController],
+  controllers: [AuthController, JwksController, AccountRecoveryController],
   providers: [
     AuthService,
     AuthEvents,

@@ -7,14 +7,15 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
 import { AuthEvents, LoginOrigin } from './auth-events';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
-import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
+import { ClientInfo, IssuedSession } from '../sessions/session.types';
+import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
 
 /** A user whose password was just checked: what login needs to open a session. */

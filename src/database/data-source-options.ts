@@ -4,7 +4,7 @@ import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { LoginLockout } from '../auth/lockout/login-lockout.entity';
 import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
-import { Session } from '../auth/sessions/session.entity';
+import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../auth/decorators/public.decorator';
+import { Public } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { RedisHealthIndicator } from './redis.health';

@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthUser } from '../auth/auth-user';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import { Roles } from '../auth/decorators/roles.decorator';
+import { AuthUser, CurrentUser, Roles } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { SessionsModule } from '../auth/sessions/sessions.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './user.entity';
 import { UserProfileCache } from './user-profile.cache';
 import { UsersController } from './users.controller';

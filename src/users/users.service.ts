@@ -1,13 +1,15 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
-import { SessionsService } from '../auth/sessions/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
+import { USER_EMAIL_CHANGED, UserEmailChangedEvent } from './events/user-email-changed.event';
 import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
 import { MailRecipient, NewUser, UserCredentials } from './users.types';
@@ -16,12 +18,11 @@ import { UserProfileCache } from './user-profile.cache';
 /** The only code that touches the users table. */
 @Injectable()
 export class UsersService {
-  private readonly emailChangeListeners = new Set<(userId: string) => void>();
-
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: SessionsService,
     private readonly profiles: UserProfileCache,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** Creates a user; a taken name or address (in any case or Unicode form) is a 409, also under concurrency. */
@@ -73,14 +74,6 @@ export class UsersService {
     const result = await this.users.update({ id, emailNormalized }, { emailVerified: true });
     this.profiles.delete(id);
     return result.affected === 1;
-  }
-
-  /**
-   * Called after an admin changes a user's address. Lets authentication mail a verification link without
-   * UsersModule depending on it (STYLE.md: AuthModule imports UsersModule, never the reverse).
-   */
-  onEmailChanged(listener: (userId: string) => void): void {
-    this.emailChangeListeners.add(listener);
   }
 
   async findCredentialsById(id: string): Promise<UserCredentials | null> {
@@ -153,7 +146,8 @@ export class UsersService {
     await this.conflictsAsUserExists(() => this.users.save(user));
     if (rolesChanged || disabling) await this.sessions.revokeAllForUser(id);
     this.profiles.delete(id);
-    if (newEmail !== undefined) for (const listener of this.emailChangeListeners) listener(id);
+    // An event rather than a call: authentication mails the verification link, and UsersModule must not depend on it.
+    if (newEmail !== undefined) this.events.emit(USER_EMAIL_CHANGED, new UserEmailChangedEvent(id));
     return toUserResponse(await this.users.findOneByOrFail({ id }));
   }
 

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ClientInfo } from '../sessions/sessions.service';
+import { ClientInfo } from '../../sessions/session.types';
 
 /** The caller's user agent and address (Fastify honours TRUST_PROXY when it computes `ip`). */
 export const Client = createParamDecorator((_: unknown, context: ExecutionContext): ClientInfo => {

@@ -1,8 +1,7 @@
 import { ExecutionContext, HttpStatus } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException, ErrorCode } from '../../common/errors';
-import { AuthUser } from '../auth-user';
-import { Public } from '../decorators/public.decorator';
+import { AuthUser, Public } from '../../common/auth';
 import { JwtStrategy } from '../strategies/jwt.strategy';
 import { JwtAuthGuard } from './jwt-auth.guard';
 

@@ -3,8 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { RouteMetadata } from '../../common/metadata/route-metadata';
 import { extractAccessToken, HeaderCarrier } from '../access-token.extractor';
-import { AuthUser } from '../auth-user';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { AuthUser, IS_PUBLIC_KEY } from '../../common/auth';
 import { JwtStrategy } from '../strategies/jwt.strategy';
 
 /**

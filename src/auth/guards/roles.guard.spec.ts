@@ -2,8 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException, ErrorCode } from '../../common/errors';
 import { UserRole } from '../../users/user-role';
-import { AuthUser } from '../auth-user';
-import { Roles } from '../decorators/roles.decorator';
+import { AuthUser, Roles } from '../../common/auth';
 import { RolesGuard } from './roles.guard';
 
 class OpenController {

@@ -3,8 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AppException, ErrorCode } from '../../common/errors';
 import { RouteMetadata } from '../../common/metadata/route-metadata';
 import { UserRole } from '../../users/user-role';
-import { AuthUser } from '../auth-user';
-import { ROLES_KEY } from '../decorators/roles.decorator';
+import { AuthUser, ROLES_KEY } from '../../common/auth';
 
 /** Runs after JwtAuthGuard: a route with `@Roles()` admits only callers holding one of them. */
 @Injectable()

@@ -1,19 +1,30 @@
 import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
+import { authConfig, AuthConfig } from '../../config';
 import { REDIS } from '../../redis/redis.module';
-import { AuthRateLimitGuard } from './rate-limit.guard';
-import { MemoryRateLimitStore, RATE_LIMIT_STORE, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
+import { AuthThrottlerGuard } from './auth-throttler.guard';
+import { MemoryRateLimitStorage, RedisRateLimitStorage } from './rate-limit.storage';
 
-/** Per-address rate limits: counted in Redis when REDIS_URL is set (shared by all instances), else in memory. */
+const MINUTE_MS = 60_000;
+
+/**
+ * Per-address rate limits (@nestjs/throttler): counted in Redis when REDIS_URL is set (shared by all instances), else
+ * in memory. Its storage (the `ThrottlerStorage` token) also counts mails per recipient.
+ */
 @Module({
-  providers: [
-    {
-      provide: RATE_LIMIT_STORE,
-      inject: [REDIS],
-      useFactory: (redis: Redis | null): RateLimitStore => (redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore()),
-    },
-    AuthRateLimitGuard,
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [authConfig.KEY, REDIS],
+      useFactory: (auth: AuthConfig, redis: Redis | null) => ({
+        throttlers: [{ ttl: MINUTE_MS, limit: auth.authRateLimitPerMinute }],
+        storage: redis ? new RedisRateLimitStorage(redis) : new MemoryRateLimitStorage(),
+        // API.md promises Retry-After on a 429 and no X-RateLimit-* headers; the guard sets Retry-After itself.
+        setHeaders: false,
+      }),
+    }),
   ],
-  exports: [RATE_LIMIT_STORE, AuthRateLimitGuard],
+  providers: [AuthThrottlerGuard],
+  exports: [AuthThrottlerGuard],
 })
 export class RateLimitModule {}

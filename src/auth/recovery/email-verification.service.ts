@@ -1,7 +1,9 @@
-import { HttpStatus, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { BackgroundTasks } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
 import { MailService } from '../../mail/mail.service';
+import { USER_EMAIL_CHANGED, UserEmailChangedEvent } from '../../users/events/user-email-changed.event';
 import { MailRecipient } from '../../users/users.types';
 import { UsersService } from '../../users/users.service';
 import { MailRateLimit } from './mail-rate-limit';
@@ -9,7 +11,7 @@ import { OneTimeTokensService } from './one-time-tokens.service';
 
 /** Proof that a user controls their address: a mailed single-use link, sent at registration, on request, and after an admin changes the address. */
 @Injectable()
-export class EmailVerificationService implements OnModuleInit, OnModuleDestroy {
+export class EmailVerificationService implements OnModuleDestroy {
   private readonly logger = new Logger(EmailVerificationService.name);
   private readonly background = new BackgroundTasks(this.logger);
 
@@ -20,12 +22,14 @@ export class EmailVerificationService implements OnModuleInit, OnModuleDestroy {
     private readonly mailLimit: MailRateLimit,
   ) {}
 
-  onModuleInit(): void {
-    this.users.onEmailChanged((userId) => this.sendLater(userId));
-  }
-
   async onModuleDestroy(): Promise<void> {
     await this.background.drain();
+  }
+
+  /** After an admin's change of address. sendLater never throws, so the admin's PATCH cannot fail on the mail. */
+  @OnEvent(USER_EMAIL_CHANGED)
+  onEmailChanged({ userId }: UserEmailChangedEvent): void {
+    this.sendLater(userId);
   }
 
   /** Mails a link after the response: a failure to do so must not fail what caused it (registration, an admin's edit). */

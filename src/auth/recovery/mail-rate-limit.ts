@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { RATE_LIMIT_STORE, type RateLimitStore } from '../rate-limit/rate-limit.store';
+import { Injectable } from '@nestjs/common';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 
 const MAILS_PER_WINDOW = 5;
 const WINDOW_MS = 15 * 60_000;
@@ -11,14 +11,20 @@ export interface MailAllowance {
 
 /**
  * Mails per recipient address, whatever client asks: stops anyone (with many client addresses) from flooding one
- * inbox with reset or verification links. Counted in the shared rate-limit store (Redis when configured).
+ * inbox with reset or verification links. Counted in the rate limits' storage (Redis when configured).
  */
 @Injectable()
 export class MailRateLimit {
-  constructor(@Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore) {}
+  constructor(@InjectThrottlerStorage() private readonly storage: ThrottlerStorage) {}
 
   async take(emailNormalized: string): Promise<MailAllowance> {
-    const { hits, resetInMs } = await this.store.hit(`mail:${emailNormalized}`, WINDOW_MS);
-    return { allowed: hits <= MAILS_PER_WINDOW, retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)) };
+    const { isBlocked, timeToExpire } = await this.storage.increment(
+      `mail:${emailNormalized}`,
+      WINDOW_MS,
+      MAILS_PER_WINDOW,
+      WINDOW_MS,
+      'mail',
+    );
+    return { allowed: !isBlocked, retryAfterSeconds: timeToExpire };
   }
 }

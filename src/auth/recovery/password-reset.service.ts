@@ -6,7 +6,7 @@ import { MailService } from '../../mail/mail.service';
 import { UsersService } from '../../users/users.service';
 import { LoginLockoutService, userLockoutKey } from '../lockout/login-lockout.service';
 import { PasswordService } from '../passwords/password.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService } from '../../sessions/sessions.service';
 import { MailRateLimit } from './mail-rate-limit';
 import { OneTimeTokensService } from './one-time-tokens.service';
 

@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService } from '../../sessions/sessions.service';
 import { CLOCK_SKEW_SECONDS, TokensService } from '../tokens/tokens.service';
 import { JwtStrategy } from './jwt.strategy';
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ErrorCode, TokenException } from '../../common/errors';
-import { AuthUser } from '../auth-user';
-import { SessionsService } from '../sessions/sessions.service';
+import { AuthUser } from '../../common/auth';
+import { SessionsService } from '../../sessions/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
 import { AccessTokenStrategy } from './access-token.strategy';
 

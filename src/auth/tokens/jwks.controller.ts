@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Public } from '../decorators/public.decorator';
+import { Public } from '../../common/auth';
 import type { KeyRing } from './key-ring';
 import { KEY_RING } from './tokens.service';
 

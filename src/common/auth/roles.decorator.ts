@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiForbiddenResponse } from '@nestjs/swagger';
-import { ErrorCode } from '../../common/errors';
-import { ApiErrors } from '../../common/openapi';
+import { ErrorCode } from '../errors';
+import { ApiErrors } from '../openapi';
 import { UserRole } from '../../users/user-role';
 
 export const ROLES_KEY = 'gatehouse:roles';

@@ -1,9 +1,8 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppException, ErrorCode } from '../../common/errors';
-import { ApiErrors } from '../../common/openapi';
-import { AuthUser } from '../auth-user';
-import { CurrentUser } from '../decorators/current-user.decorator';
+import { AppException, ErrorCode } from '../common/errors';
+import { ApiErrors } from '../common/openapi';
+import { AuthUser, CurrentUser } from '../common/auth';
 import { SessionResponseDto } from './session-response.dto';
 import { SessionsService } from './sessions.service';
 

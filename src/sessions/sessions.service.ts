@@ -3,27 +3,16 @@ import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import { every } from '../../common/background/background-tasks';
-import { AppException, ErrorCode } from '../../common/errors';
-import { authConfig } from '../../config';
-import { MetricsService } from '../../metrics/metrics.service';
+import { every } from '../common/background/background-tasks';
+import { AppException, ErrorCode } from '../common/errors';
+import { authConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
 import { RevocationSync } from './revocation-sync.service';
 import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
+import { ClientInfo, IssuedSession } from './session.types';
 import { SessionResponseDto, toSessionResponse } from './session-response.dto';
-
-export interface ClientInfo {
-  userAgent?: string;
-  ip?: string;
-}
-
-export interface IssuedSession {
-  sessionId: string;
-  userId: string;
-  refreshToken: string;
-  refreshExpiresIn: number;
-}
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
 

@@ -1,13 +1,13 @@
 import { jest } from '@jest/globals';
-import { MetricsService } from '../../metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { RevocationSync } from './revocation-sync.service';
 import { ConfigType } from '@nestjs/config';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, FindOperator, Repository } from 'typeorm';
-import { AppException, ErrorCode } from '../../common/errors';
-import { authConfig } from '../../config';
-import { dataSourceOptions } from '../../database/data-source-options';
+import { AppException, ErrorCode } from '../common/errors';
+import { authConfig } from '../config';
+import { dataSourceOptions } from '../database/data-source-options';
 import { hashRefreshToken } from './refresh-token';
 import { RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';

@@ -3,8 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import { MoreThan, Repository } from 'typeorm';
-import { authConfig } from '../../config';
-import { REDIS } from '../../redis/redis.module';
+import { authConfig } from '../config';
+import { REDIS } from '../redis/redis.module';
 import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
-import { PUBLIC_OPERATION_EXTENSION } from '../../common/openapi';
+import { PUBLIC_OPERATION_EXTENSION } from '../openapi';
 
 export const IS_PUBLIC_KEY = 'gatehouse:isPublic';
 

@@ -1,4 +1,4 @@
-import { UserRole } from '../users/user-role';
+import { UserRole } from '../../users/user-role';
 
 /** The caller, as proven by a verified access token: what guards and handlers may rely on without a query. */
 export interface AuthUser {
