@@ -1,7 +1,10 @@
 /**
  * Unit specs sit next to the code; e2e specs in test/ boot the real app. `npm test` runs both.
- * NestJS 12 ships ES modules, which Jest can load on Node 20 only in its native ESM mode
- * (`--experimental-vm-modules`, set by the npm scripts), so the specs are compiled as ES modules.
+ * NestJS 12 ships ES modules, and Jest loads ES modules only in its native ESM mode, which needs Node's vm modules
+ * (`--experimental-vm-modules`, set by the npm test script; still behind that flag in Node 24 and 26), so the specs
+ * are compiled as ES modules. The same vm modules let Jest's runtime require() an ES module from CommonJS (as
+ * @fastify/static does content-disposition, and light-my-request cookie) on Node 24.9 and later, so no dependency
+ * needs compiling to CommonJS.
  */
 const transform = {
   '^.+\\.ts$': [
@@ -13,12 +16,6 @@ const transform = {
     },
   ],
 };
-/**
- * CommonJS packages that require() an ES-module dependency (Node 20 allows it, Jest's runtime on Node 20 does not):
- * those dependencies are compiled to CommonJS for the tests.
- */
-const ESM_REQUIRED_FROM_CJS = ['content-disposition', 'cookie'];
-transform[`node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`] = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }];
 /** CommonJS packages that require() Nest itself: they get the ES-module instances instead (see the transformer). */
 const NEST_REQUIRED_FROM_CJS = ['@nestjs/throttler'];
 transform[`node_modules/(${NEST_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`] = require.resolve('./test/support/nest-for-cjs.transformer.js');
@@ -28,7 +25,7 @@ const common = {
   transform,
   setupFilesAfterEnv: [require.resolve('./test/support/nest-for-cjs.ts')],
   // The Swagger plugin writes ESM-style '.js' specifiers into its metadata; they name the .ts sources here.
-  transformIgnorePatterns: [`/node_modules/(?!(${[...ESM_REQUIRED_FROM_CJS, ...NEST_REQUIRED_FROM_CJS].join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${[...NEST_REQUIRED_FROM_CJS].join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }, extensionsToTreatAsEsm: ['.ts'], moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

@@ -284,9 +284,9 @@ describe('Dockerfile', () => {
         return { from, sources: paths.slice(0, -1), destination: paths.at(-1)! };
       });
 
-  it('is multi-stage: a Node 20 build stage and a slim Node 20 runtime', () => {
+  it('is multi-stage: a Node 26 build stage and a slim Node 26 runtime', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(lines.filter((l) => l.startsWith('FROM')).every((l) => /node:20(-bookworm)?-slim/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('FROM')).every((l) => /node:26(-bookworm)?-slim/.test(l))).toBe(true);
     expect(build.name).toBe('build');
     expect(build.lines.join('\n')).toMatch(/apt-get install .*python3 make g\+\+/);
     expect(build.lines.join('\n')).toMatch(/RUN npm ci\b/);
