@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
@@ -65,11 +65,11 @@ export class AuthService {
     await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
       this.events.login('disabled', user.id, origin);
-      throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+      throw new AppException(ErrorCode.ACCOUNT_DISABLED);
     }
     if (this.mail.requireEmailVerification && !user.emailVerified) {
       this.events.login('email_not_verified', user.id, origin);
-      throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED, HttpStatus.FORBIDDEN, 'Verify your email address first: see the mail we sent');
+      throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED);
     }
     if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
     this.events.login('success', user.id, origin);
@@ -94,7 +94,7 @@ export class AuthService {
     const user = await this.users.findCredentialsById(session.userId);
     if (!user || user.disabled) {
       await this.sessions.revoke(session.sessionId);
-      throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID, HttpStatus.UNAUTHORIZED, 'Refresh token is invalid or expired');
+      throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
     }
     return this.tokenPair(user, session);
   }
@@ -132,5 +132,5 @@ export class AuthService {
 }
 
 function invalidCredentials(): AppException {
-  return new AppException(ErrorCode.INVALID_CREDENTIALS, HttpStatus.UNAUTHORIZED, 'Invalid username or password');
+  return new AppException(ErrorCode.INVALID_CREDENTIALS);
 }

@@ -30,7 +30,7 @@ export class JwtAuthGuard implements CanActivate {
     if (this.isPublic.get(context)) return true;
     const request = context.switchToHttp().getRequest<HeaderCarrier & { user?: AuthUser }>();
     const token = extractAccessToken(request);
-    if (token === undefined) throw new TokenException(ErrorCode.TOKEN_MISSING, 'An access token is required');
+    if (token === undefined) throw new TokenException(ErrorCode.TOKEN_MISSING);
     request.user = this.strategy.validate(token);
     return true;
   }

@@ -1,6 +1,6 @@
-import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { AppException, ErrorCode } from '../../common/errors';
+import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit.store';
 
@@ -21,13 +21,6 @@ export class AuthRateLimitGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ ip: string }>();
     const { hits, resetInMs } = await this.store.hit(`auth:${request.ip}`, WINDOW_MS);
     if (hits <= this.config.authRateLimitPerMinute) return true;
-    throw new AppException(
-      ErrorCode.TOO_MANY_REQUESTS,
-      HttpStatus.TOO_MANY_REQUESTS,
-      'Too many requests from this address; try again later',
-      {
-        'Retry-After': String(Math.max(1, Math.ceil(resetInMs / 1000))),
-      },
-    );
+    throw AppException.tooManyRequests(Math.max(1, Math.ceil(resetInMs / 1000)));
   }
 }

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { BackgroundTasks } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
 import { canonicalIdentifier } from '../../common/validation/identifiers';
@@ -43,7 +43,7 @@ export class PasswordResetService implements OnModuleDestroy {
     const spent = await this.tokens.spend(token, 'password_reset');
     const user = spent && (await this.users.findRecipient(spent.userId));
     if (!spent || !user) {
-      throw new AppException(ErrorCode.RESET_TOKEN_INVALID, HttpStatus.BAD_REQUEST, 'The reset link is invalid, used or expired');
+      throw new AppException(ErrorCode.RESET_TOKEN_INVALID);
     }
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     await this.sessions.revokeAllForUser(user.id);
