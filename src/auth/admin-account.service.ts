@@ -8,14 +8,9 @@ import { authConfig } from '../config';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
+import { AdminAccount } from './admin-account';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordService } from './passwords/password.service';
-
-export interface AdminAccount {
-  username: string;
-  email: string;
-  password: string;
-}
 
 /** Creates the first admin from ADMIN_* at start, and any admin from `npm run cli -- create-admin`. */
 @Injectable()

@@ -15,10 +15,12 @@ import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.ser
 import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
 import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
-import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
+import { AuthenticatedUser } from './authenticated-user';
+import { AccessTokenSubject } from './tokens/access-token-claims';
+import { TokensService } from './tokens/tokens.service';
 
-/** A user whose password was just checked: what login needs to open a session. */
-export type AuthenticatedUser = AccessTokenSubject;
+// Until the strategies' rewrite imports it from its own file (local.strategy.ts still imports it from here).
+export type { AuthenticatedUser } from './authenticated-user';
 
 /** Registration, credential checks and the token-pair flows; sessions, tokens and hashing are its collaborators. */
 @Injectable()
