@@ -9,7 +9,12 @@ const transform = {
     {
       useESM: true,
       tsconfig: 'tsconfig.spec.json',
-      astTransformers: { before: [require.resolve('./test/support/swagger-plugin.transformer.js')] },
+      astTransformers: {
+        before: [
+          require.resolve('./test/support/swagger-plugin.transformer.js'),
+          require.resolve('./test/support/commonjs-dirname.transformer.js'),
+        ],
+      },
     },
   ],
 };
@@ -25,7 +30,10 @@ const common = {
   transform,
   // The Swagger plugin writes ESM-style '.js' specifiers into its metadata; they name the .ts sources here.
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_REQUIRED_FROM_CJS.join('|')})/)`],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }, extensionsToTreatAsEsm: ['.ts'], moduleFileExtensions: ['ts', 'js', 'json'] };
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

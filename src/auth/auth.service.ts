@@ -39,7 +39,6 @@ export class AuthService {
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
-    this.passwords.assertAcceptable(input.password);
     const passwordHash = await this.passwords.hash(input.password);
     const user = await this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
     this.verification.sendLater(user.id);
@@ -117,7 +116,6 @@ export class AuthService {
   async changePassword(caller: AuthUser, change: ChangePasswordDto): Promise<void> {
     const user = await this.users.findCredentialsById(caller.userId);
     if (!user || !(await this.passwords.verify(change.currentPassword, user.passwordHash))) throw invalidCredentials();
-    this.passwords.assertAcceptable(change.newPassword, 'newPassword');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(change.newPassword));
     await this.sessions.revokeAllForUser(user.id, caller.sessionId);
   }

@@ -35,11 +35,10 @@ export class PasswordResetService implements OnModuleDestroy {
   }
 
   /**
-   * Sets the password with the rules of registration, then ends every session (whoever knew the old password is out)
+   * Sets the password (ResetPasswordDto holds it to the rules of registration), then ends every session (whoever knew the old password is out)
    * and clears the login lock (the owner just proved control of the address). Also vouches for the address.
    */
   async reset(token: string, newPassword: string): Promise<void> {
-    this.passwords.assertAcceptable(newPassword, 'newPassword');
     const spent = await this.tokens.spend(token, 'password_reset');
     const user = spent && (await this.users.findRecipient(spent.userId));
     if (!spent || !user) {
