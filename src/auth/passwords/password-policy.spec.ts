@@ -26,6 +26,10 @@ describe('passwordProblems', () => {
     expect(passwordProblems(password, 8)).toContain('password is one of the most commonly used passwords');
   });
 
+  it('says only "too short" below 8 characters, the least any configuration allows', () => {
+    expect(passwordProblems('short', MIN_LENGTH)).toEqual([`password must be at least ${MIN_LENGTH} characters`]);
+  });
+
   it('lists every problem at once', () => {
     expect(passwordProblems('password', MIN_LENGTH)).toEqual([
       `password must be at least ${MIN_LENGTH} characters`,

@@ -8,17 +8,23 @@ import { isCommonPassword } from './common-passwords';
 
 const NEW_PASSWORD_FIELDS = Symbol('newPasswordFields');
 
+/** The least PASSWORD_MIN_LENGTH may be (environment.ts). */
+const LENGTH_FLOOR = 8;
+
 /**
  * The password policy, its one check (NIST SP 800-63B-4 §3.1.1.2): at most 72 bytes of UTF-8 without control
  * characters (what bcrypt hashes whole), at least `minLength` characters, not among the most commonly used passwords.
  * `password` is NFKC-normalized already (@NewPasswordField does it).
  */
 export function passwordProblems(password: string, minLength: number, field = 'password'): string[] {
-  // A password bcrypt would cut is refused for that alone.
+  // A password bcrypt would cut, or one too short for any configuration, is refused for that alone.
   if (!isBcryptSafe(password)) return [bcryptUnsafeMessage(field)];
-  const problems: string[] = [];
   // Characters, not UTF-16 units: an emoji is one character to the person typing it.
-  if ([...password].length < minLength) problems.push(`${field} must be at least ${minLength} characters`);
+  const length = [...password].length;
+  const tooShort = `${field} must be at least ${minLength} characters`;
+  if (length < LENGTH_FLOOR) return [tooShort];
+  const problems: string[] = [];
+  if (length < minLength) problems.push(tooShort);
   if (isCommonPassword(password)) problems.push(`${field} is one of the most commonly used passwords`);
   return problems;
 }
@@ -29,7 +35,7 @@ export function passwordProblems(password: string, minLength: number, field = 'p
  * PASSWORD_MIN_LENGTH, which a static decorator cannot know).
  */
 export const NewPasswordField = () =>
-  applyDecorators(ApiProperty({ type: String, minLength: 8 }), NormalizePassword(), IsString(), NewPassword());
+  applyDecorators(ApiProperty({ type: String, minLength: LENGTH_FLOOR }), NormalizePassword(), IsString(), NewPassword());
 
 function NewPassword(): PropertyDecorator {
   return (target, property) => {
