@@ -1,31 +1,41 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
-import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig } from './config';
+import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig, validate } from './config';
 import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ...envFileOptions(), load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig] }),
-    RedisModule,
-    TypeOrmModule.forRootAsync({
-      inject: [databaseConfig.KEY],
-      useFactory: (database: DatabaseConfig) => ({
-        ...dataSourceOptions(database.url),
-        migrationsRun: true,
-        retryAttempts: 3,
-        retryDelay: 1000,
-      }),
-    }),
-    UsersModule,
-    AuthModule,
-    HealthModule,
-    MetricsModule,
-  ],
-})
-export class AppModule {}
+@Module({ imports: [UsersModule, AuthModule, HealthModule, MetricsModule] })
+export class AppModule {
+  /**
+   * The app with its configuration. The environment is validated here, once, when the app is built (never when this
+   * file is imported), so a bad variable fails the start with its message and each test app reads its own variables.
+   */
+  static async forRoot(): Promise<DynamicModule> {
+    return {
+      module: AppModule,
+      imports: [
+        await ConfigModule.forRoot({
+          isGlobal: true,
+          ...envFileOptions(),
+          validate,
+          load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig],
+        }),
+        RedisModule,
+        TypeOrmModule.forRootAsync({
+          inject: [databaseConfig.KEY],
+          useFactory: (database: DatabaseConfig) => ({
+            ...dataSourceOptions(database.url),
+            migrationsRun: true,
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
+    };
+  }
+}
