@@ -12,7 +12,12 @@ const transform = {
     {
       useESM: true,
       tsconfig: 'tsconfig.spec.json',
-      astTransformers: { before: [require.resolve('./test/support/swagger-plugin.transformer.js')] },
+      astTransformers: {
+        before: [
+          require.resolve('./test/support/swagger-plugin.transformer.js'),
+          require.resolve('./test/support/commonjs-dirname.transformer.js'),
+        ],
+      },
     },
   ],
 };
@@ -25,8 +30,11 @@ const common = {
   transform,
   setupFilesAfterEnv: [require.resolve('./test/support/nest-for-cjs.ts')],
   // The Swagger plugin writes ESM-style '.js' specifiers into its metadata; they name the .ts sources here.
-  transformIgnorePatterns: [`/node_modules/(?!(${[...NEST_REQUIRED_FROM_CJS].join('|')})/)`],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }, extensionsToTreatAsEsm: ['.ts'], moduleFileExtensions: ['ts', 'js', 'json'] };
+  transformIgnorePatterns: [`/node_modules/(?!(${NEST_REQUIRED_FROM_CJS.join('|')})/)`],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

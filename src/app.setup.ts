@@ -4,13 +4,12 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyInstance, FastifyServerOptions, LogController, onResponseHookHandler } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { passwordPolicyRule } from './auth/passwords/password-policy';
+import { createAppValidationPipe } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
 import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
-import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
 import { MetricsService } from './metrics/metrics.service';
@@ -85,7 +84,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   registerJsonBodyParser(fastify);
   app.setGlobalPrefix('api', { exclude: OPERATIONAL_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   app.enableVersioning({ type: VersioningType.URI });
-  app.useGlobalPipes(createValidationPipe([passwordPolicyRule(app.get<AuthConfig>(authConfig.KEY).passwordMinLength)]));
+  app.useGlobalPipes(createAppValidationPipe(app.get<AuthConfig>(authConfig.KEY).passwordMinLength));
   app.useGlobalFilters(
     new AllExceptionsFilter(app.get(HttpAdapterHost), {
       onTokenRejected: (code) => metrics.countTokenRejection(code),

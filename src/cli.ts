@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { AppModule } from './app.module';
 import { AdminAccountService } from './auth/admin-account.service';
 import { generateKeyFiles, generateSecret, isAsymmetricAlgorithm } from './auth/tokens/key-files';
-import { readEnvironment } from './config';
+import { validatedEnvironment } from './config';
 import { readEnvironmentWithEnvFile } from './config/environment';
 import { backupDatabase, redactDatabaseUrl, restoreDatabase } from './database/backup';
 import { migrateDatabase } from './database/migrate';
@@ -119,9 +119,9 @@ function databaseUrl(): string {
 }
 
 async function createAdmin({ username, email }: Values): Promise<number> {
-  const password = readEnvironment().ADMIN_PASSWORD ?? (await askHidden('Password for the new admin: '));
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(await AppModule.forRoot(), { logger: ['error', 'warn'] });
   try {
+    const password = validatedEnvironment().ADMIN_PASSWORD ?? (await askHidden('Password for the new admin: '));
     const admin = await app.get(AdminAccountService).create({ username: username!, email: email!, password });
     process.stdout.write(`created admin ${admin.username} (${admin.id})\n`);
     return 0;

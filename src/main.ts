@@ -6,8 +6,10 @@ import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from './
 import { appConfig } from './config';
 
 async function bootstrap(): Promise<void> {
+  const appModule = await AppModule.forRoot();
+  // The namespace of the environment just validated: the adapter needs it before the app exists.
   const config = appConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(config), NEST_APPLICATION_OPTIONS);
+  const app = await NestFactory.create<NestFastifyApplication>(appModule, createFastifyAdapter(config), NEST_APPLICATION_OPTIONS);
   configureApp(app, config);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);

@@ -28,7 +28,7 @@ function bearerCredentials(authorization: string): string | undefined {
 }
 
 function checked(token: string): string {
-  if (token.length === 0) throw new TokenException(ErrorCode.TOKEN_INVALID, 'The access token is malformed');
+  if (token.length === 0) throw new TokenException(ErrorCode.TOKEN_INVALID);
   if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new TokenException(ErrorCode.TOKEN_INVALID, 'The access token is too long');
   return token;
 }

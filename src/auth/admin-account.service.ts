@@ -1,32 +1,27 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, ValidationPipe } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import { AppException } from '../common/errors';
-import { flattenValidationErrors } from '../common/validation/validation.pipe';
 import { authConfig } from '../config';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
+import { AdminAccount } from './admin-account';
 import { RegisterDto } from './dto/register.dto';
+import { createAppValidationPipe } from './passwords/password-policy';
 import { PasswordService } from './passwords/password.service';
-
-export interface AdminAccount {
-  username: string;
-  email: string;
-  password: string;
-}
 
 /** Creates the first admin from ADMIN_* at start, and any admin from `npm run cli -- create-admin`. */
 @Injectable()
 export class AdminAccountService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminAccountService.name);
+  private readonly validation: ValidationPipe;
 
   constructor(
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
-  ) {}
+  ) {
+    this.validation = createAppValidationPipe(config.passwordMinLength);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
@@ -35,12 +30,9 @@ export class AdminAccountService implements OnApplicationBootstrap {
     this.logger.log(`created admin user "${admin.username}" from ADMIN_USERNAME`);
   }
 
-  /** An admin account obeys the rules of registration: the same DTO validates it. */
+  /** An admin account obeys the rules of registration: it goes through the pipe a registration does, as its body. */
   async create(account: AdminAccount): Promise<UserResponseDto> {
-    const input = plainToInstance(RegisterDto, { ...account });
-    const errors = await validate(input);
-    if (errors.length > 0) throw AppException.validation(flattenValidationErrors(errors));
-    this.passwords.assertAcceptable(input.password);
+    const input = (await this.validation.transform({ ...account }, { type: 'body', metatype: RegisterDto })) as RegisterDto;
     return this.users.create({
       username: input.username,
       email: input.email,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyBaseLogger } from 'fastify';
-import { LoginOutcome, MetricsService } from '../metrics/metrics.service';
+import { LoginOutcome } from '../metrics/login-outcome';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** Where a login came from: the client address and the request's logger, which carries its request id. */
 export interface LoginOrigin {

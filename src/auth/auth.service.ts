@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
@@ -16,10 +16,12 @@ import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
 import { ClientInfo, IssuedSession } from '../sessions/session.types';
 import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
+import { AuthenticatedUser } from './authenticated-user';
+import { AccessTokenSubject } from './tokens/access-token-claims';
+import { TokensService } from './tokens/tokens.service';
 
-/** A user whose password was just checked: what login needs to open a session. */
-export type AuthenticatedUser = AccessTokenSubject;
+// Until the strategies' rewrite imports it from its own file (local.strategy.ts still imports it from here).
+export type { AuthenticatedUser } from './authenticated-user';
 
 /** Registration, credential checks and the token-pair flows; sessions, tokens and hashing are its collaborators. */
 @Injectable()
@@ -38,7 +40,6 @@ export class AuthService {
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
-    this.passwords.assertAcceptable(input.password);
     const passwordHash = await this.passwords.hash(input.password);
     const user = await this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
     this.verification.sendLater(user.id);
@@ -66,11 +67,11 @@ export class AuthService {
     await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
       this.events.login('disabled', user.id, origin);
-      throw new AppException(ErrorCode.ACCOUNT_DISABLED, HttpStatus.FORBIDDEN, 'This account is disabled');
+      throw new AppException(ErrorCode.ACCOUNT_DISABLED);
     }
     if (this.mail.requireEmailVerification && !user.emailVerified) {
       this.events.login('email_not_verified', user.id, origin);
-      throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED, HttpStatus.FORBIDDEN, 'Verify your email address first: see the mail we sent');
+      throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED);
     }
     if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
     this.events.login('success', user.id, origin);
@@ -95,7 +96,7 @@ export class AuthService {
     const user = await this.users.findCredentialsById(session.userId);
     if (!user || user.disabled) {
       await this.sessions.revoke(session.sessionId);
-      throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID, HttpStatus.UNAUTHORIZED, 'Refresh token is invalid or expired');
+      throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
     }
     return this.tokenPair(user, session);
   }
@@ -116,7 +117,6 @@ export class AuthService {
   async changePassword(caller: AuthUser, change: ChangePasswordDto): Promise<void> {
     const user = await this.users.findCredentialsById(caller.userId);
     if (!user || !(await this.passwords.verify(change.currentPassword, user.passwordHash))) throw invalidCredentials();
-    this.passwords.assertAcceptable(change.newPassword, 'newPassword');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(change.newPassword));
     await this.sessions.revokeAllForUser(user.id, caller.sessionId);
   }
@@ -133,5 +133,5 @@ export class AuthService {
 }
 
 function invalidCredentials(): AppException {
-  return new AppException(ErrorCode.INVALID_CREDENTIALS, HttpStatus.UNAUTHORIZED, 'Invalid username or password');
+  return new AppException(ErrorCode.INVALID_CREDENTIALS);
 }

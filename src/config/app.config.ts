@@ -1,8 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { readEnvironment } from './environment';
+import { validatedEnvironment } from './environment';
 
 export const appConfig = registerAs('app', () => {
-  const env = readEnvironment();
+  const env = validatedEnvironment();
   return {
     production: env.NODE_ENV === 'production',
     port: env.PORT,

@@ -1,11 +1,11 @@
 import { registerAs } from '@nestjs/config';
 import { parseDurationSeconds } from './duration';
-import { readEnvironment } from './environment';
+import { validatedEnvironment } from './environment';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
 export const authConfig = registerAs('auth', () => {
-  const env = readEnvironment();
+  const env = validatedEnvironment();
   return {
     production: env.NODE_ENV === 'production',
     jwtAlgorithm: env.JWT_ALG satisfies JwtAlgorithm,

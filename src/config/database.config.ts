@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { readEnvironment } from './environment';
+import { validatedEnvironment } from './environment';
 
-export const databaseConfig = registerAs('database', () => ({ url: readEnvironment().DATABASE_URL }));
+export const databaseConfig = registerAs('database', () => ({ url: validatedEnvironment().DATABASE_URL }));
 
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;

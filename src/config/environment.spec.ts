@@ -1,4 +1,4 @@
-import { ConfigurationError, validateEnvironment } from './environment';
+import { ConfigurationError, validate, validatedEnvironment, validateEnvironment } from './environment';
 
 const SECRET_32 = 'k'.repeat(32);
 
@@ -97,5 +97,18 @@ describe('validateEnvironment', () => {
 
   it('does not require JWT_SECRET outside production', () => {
     expect(validateEnvironment({ NODE_ENV: 'test' }).JWT_SECRET).toBeUndefined();
+  });
+});
+
+describe('validate (ConfigModule.forRoot)', () => {
+  it('keeps what it accepted for the namespaces', () => {
+    const env = validate({ PORT: '8080', PATH: '/usr/bin' });
+
+    expect(validatedEnvironment()).toBe(env);
+    expect(env.PORT).toBe(8080);
+  });
+
+  it('refuses a bad environment as validateEnvironment does', () => {
+    expect(() => validate({ NODE_ENV: 'production' })).toThrow(ConfigurationError);
   });
 });

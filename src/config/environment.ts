@@ -185,9 +185,21 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   return env;
 }
 
-/** The validated view of this process's environment. */
-export function readEnvironment(): Environment {
-  return validateEnvironment(process.env);
+let validated: Environment | undefined;
+
+/**
+ * ConfigModule's `validate` (app.module.ts): the one validation of an app's variables, .env under process.env. The
+ * namespaces in this folder map its result and never read a variable themselves.
+ */
+export function validate(raw: Record<string, unknown>): Environment {
+  validated = validateEnvironment(raw as Record<string, string | undefined>);
+  return validated;
+}
+
+/** What `validate` accepted for the app being built (each app validates its own when its module is made). */
+export function validatedEnvironment(): Environment {
+  if (!validated) throw new Error('configuration read before ConfigModule.forRoot validated the environment');
+  return validated;
 }
 
 /** Tests never read a developer's .env; everything else does when one is present. */
@@ -195,9 +207,9 @@ export function envFileOptions(): { ignoreEnvFile: boolean; envFilePath: string 
   return { ignoreEnvFile: process.env.NODE_ENV === 'test', envFilePath: '.env' };
 }
 
-/** For tools that run outside Nest (the TypeORM CLI): `.env` first, as ConfigModule does for the app. */
+/** For tools that run outside Nest (the TypeORM CLI, the database commands): .env under process.env, as for the app. */
 export function readEnvironmentWithEnvFile(): Environment {
   const { ignoreEnvFile, envFilePath } = envFileOptions();
   if (!ignoreEnvFile && existsSync(envFilePath)) process.loadEnvFile(envFilePath);
-  return readEnvironment();
+  return validateEnvironment(process.env);
 }

@@ -3,4 +3,4 @@ export { authConfig, type AuthConfig, type JwtAlgorithm } from './auth.config';
 export { databaseConfig, type DatabaseConfig } from './database.config';
 export { mailConfig, type MailConfig } from './mail.config';
 export { redisConfig, type RedisConfig } from './redis.config';
-export { ConfigurationError, envFileOptions, readEnvironment, validateEnvironment } from './environment';
+export { ConfigurationError, envFileOptions, validate, validatedEnvironment, validateEnvironment } from './environment';

@@ -1,8 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { readEnvironment } from './environment';
+import { validatedEnvironment } from './environment';
 
 export const mailConfig = registerAs('mail', () => {
-  const env = readEnvironment();
+  const env = validatedEnvironment();
   return {
     /** Unset: the development transport logs each link instead of sending it. */
     smtpUrl: env.SMTP_URL,

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { readEnvironment } from './environment';
+import { validatedEnvironment } from './environment';
 
-export const redisConfig = registerAs('redis', () => ({ url: readEnvironment().REDIS_URL }));
+export const redisConfig = registerAs('redis', () => ({ url: validatedEnvironment().REDIS_URL }));
 
 export type RedisConfig = ReturnType<typeof redisConfig>;

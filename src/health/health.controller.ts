@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/auth';
@@ -46,11 +46,7 @@ export class HealthController {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const failing = Object.keys((error.getResponse() as { error?: object }).error ?? {});
-      throw new AppException(
-        ErrorCode.SERVICE_UNAVAILABLE,
-        HttpStatus.SERVICE_UNAVAILABLE,
-        `Not ready: ${failing.join(', ') || 'unknown'} unavailable`,
-      );
+      throw new AppException(ErrorCode.SERVICE_UNAVAILABLE, `Not ready: ${failing.join(', ') || 'unknown'} unavailable`);
     }
   }
 }

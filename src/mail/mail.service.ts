@@ -3,15 +3,12 @@ import { ConfigType } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTasks } from '../common/background/background-tasks';
 import { mailConfig } from '../config';
+import { MailDeliveryOptions } from './mail-delivery-options';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
 import { emailVerificationMail, passwordResetMail, RenderedMail } from './mail-templates';
 
-/** Delivery attempts per mail, and the wait before each retry (doubling: 2 s, 4 s, …). */
+/** The MailDeliveryOptions of this app: a provider of its own so a test can shorten the waits. */
 export const MAIL_DELIVERY = Symbol('MAIL_DELIVERY');
-export interface MailDeliveryOptions {
-  attempts: number;
-  firstRetryDelayMs: number;
-}
 export const DEFAULT_MAIL_DELIVERY: MailDeliveryOptions = { attempts: 4, firstRetryDelayMs: 2000 };
 
 /** Where the links in mails lead: a page of APP_URL that posts the token back to the API. */

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { LoginOutcome } from './login-outcome';
 import { RequestMetrics } from './request-metrics';
-
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'disabled' | 'email_not_verified';
 
 /** The Prometheus registry of this app (one per app, so tests can boot several) and the counters it exposes. */
 @Injectable()

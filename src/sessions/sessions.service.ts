@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -95,11 +95,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     if (session && !session.revokedAt && session.expiresAt > now) {
       await this.revoke(sessionId);
       this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
-      throw new AppException(
-        ErrorCode.REFRESH_TOKEN_REUSED,
-        HttpStatus.UNAUTHORIZED,
-        'Refresh token was already used; the session has been ended',
-      );
+      throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED);
     }
     throw invalidRefreshToken();
   }
@@ -111,7 +107,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Ends one of the user's own sessions; someone else's session is answered as if it did not exist. */
   async revokeOwn(userId: string, sessionId: string): Promise<void> {
     const ended = await this.revokeWhere({ id: sessionId, userId });
-    if (ended === 0) throw AppException.notFound(ErrorCode.SESSION_NOT_FOUND, 'Session');
+    if (ended === 0) throw new AppException(ErrorCode.SESSION_NOT_FOUND);
   }
 
   /**
@@ -161,7 +157,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
 }
 
 function invalidRefreshToken(): AppException {
-  return new AppException(ErrorCode.REFRESH_TOKEN_INVALID, HttpStatus.UNAUTHORIZED, 'Refresh token is invalid or expired');
+  return new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
 }
 
 function clip(value: string | undefined, max: number): string | null {

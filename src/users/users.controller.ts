@@ -32,7 +32,7 @@ export class UsersController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
   async get(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
     if (id !== caller.userId && !caller.roles.includes(UserRole.Admin)) {
-      throw new AppException(ErrorCode.FORBIDDEN, HttpStatus.FORBIDDEN, 'You may only read your own user');
+      throw new AppException(ErrorCode.FORBIDDEN, 'You may only read your own user');
     }
     return this.users.getProfile(id);
   }

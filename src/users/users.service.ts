@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -112,7 +112,7 @@ export class UsersService {
 
   private async loadProfile(id: string): Promise<UserResponseDto> {
     const profile = await this.findProfile(id);
-    if (!profile) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    if (!profile) throw new AppException(ErrorCode.USER_NOT_FOUND);
     return profile;
   }
 
@@ -132,7 +132,7 @@ export class UsersService {
   /** An admin's change. A role change or disabling ends the user's sessions, since their tokens carry the old state. */
   async update(id: string, changes: UpdateUserDto): Promise<UserResponseDto> {
     const user = await this.users.findOneBy({ id });
-    if (!user) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    if (!user) throw new AppException(ErrorCode.USER_NOT_FOUND);
     const rolesChanged = changes.roles !== undefined && !sameSet(changes.roles, user.roles);
     const disabling = changes.disabled === true && !user.disabled;
     if (changes.roles !== undefined) user.roles = changes.roles;
@@ -158,7 +158,7 @@ export class UsersService {
 
   /** Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. */
   async remove(id: string): Promise<void> {
-    if (!(await this.users.existsBy({ id }))) throw AppException.notFound(ErrorCode.USER_NOT_FOUND, 'User');
+    if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
     await this.sessions.revokeAllForUser(id);
     await this.users.delete({ id });
     this.profiles.delete(id);
@@ -180,7 +180,7 @@ function toRecipient({ id, email, emailNormalized, emailVerified, disabled }: Us
 }
 
 function userExists(): AppException {
-  return new AppException(ErrorCode.USER_EXISTS, HttpStatus.CONFLICT, 'A user with this username or email already exists');
+  return new AppException(ErrorCode.USER_EXISTS);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/app.setup';
-import { appConfig } from '../../src/config';
+import { appConfig, AppConfig } from '../../src/config';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -75,15 +75,16 @@ export async function createTestApp(
   Object.assign(process.env, TEST_ENV, env);
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
   try {
-    const builder = Test.createTestingModule({ imports: [AppModule] });
+    const builder = Test.createTestingModule({ imports: [await AppModule.forRoot()] });
     const moduleRef = await (options.override?.(builder) ?? builder).compile();
     moduleRef.useLogger(['error']);
+    const config = moduleRef.get<AppConfig>(appConfig.KEY);
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createFastifyAdapter(appConfig(), options.logDestination),
+      createFastifyAdapter(config, options.logDestination),
       NEST_APPLICATION_OPTIONS,
     );
     app.useLogger(['error']);
-    configureApp(app, appConfig());
+    configureApp(app, config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;

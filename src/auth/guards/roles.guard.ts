@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException, ErrorCode } from '../../common/errors';
 import { RouteMetadata } from '../../common/metadata/route-metadata';
@@ -19,6 +19,6 @@ export class RolesGuard implements CanActivate {
     if (!required || required.length === 0) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (user && required.some((role) => user.roles.includes(role))) return true;
-    throw new AppException(ErrorCode.FORBIDDEN, HttpStatus.FORBIDDEN, 'You do not have the role this needs');
+    throw new AppException(ErrorCode.FORBIDDEN);
   }
 }

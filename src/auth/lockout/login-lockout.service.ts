@@ -1,9 +1,9 @@
-import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, QueryFailedError, Repository } from 'typeorm';
 import { every } from '../../common/background/background-tasks';
-import { AppException, ErrorCode } from '../../common/errors';
+import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { LoginLockout } from './login-lockout.entity';
 
@@ -96,8 +96,6 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDest
 
   private locked(until: Date, now: Date): AppException {
     const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
-    return new AppException(ErrorCode.TOO_MANY_REQUESTS, HttpStatus.TOO_MANY_REQUESTS, 'Too many failed logins; try again later', {
-      'Retry-After': String(seconds),
-    });
+    return AppException.tooManyRequests(seconds, 'Too many failed logins; try again later');
   }
 }

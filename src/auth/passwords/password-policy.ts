@@ -1,37 +1,51 @@
-import { applyDecorators, ValidationError } from '@nestjs/common';
+import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MinLength } from 'class-validator';
-import { IsBcryptSafe, NormalizePassword } from '../../common/validation/decorators';
-import { ConfiguredRule } from '../../common/validation/validation.pipe';
-import { COMMON_PASSWORDS } from './common-passwords';
-
-/** Loaded once: lower-cased, so `Password1` is as common as `password1`. */
-const COMMON = new Set(COMMON_PASSWORDS.split('\n').map((p) => p.toLowerCase()));
+import { IsString } from 'class-validator';
+import { NormalizePassword } from '../../common/validation/decorators';
+import { bcryptUnsafeMessage, isBcryptSafe } from '../../common/validation/identifiers';
+import { ConfiguredRule, createValidationPipe } from '../../common/validation/validation.pipe';
+import { isCommonPassword } from './common-passwords';
 
 const NEW_PASSWORD_FIELDS = Symbol('newPasswordFields');
 
+/** The least PASSWORD_MIN_LENGTH may be (environment.ts). */
+const LENGTH_FLOOR = 8;
+
 /**
- * Marks a DTO field that sets a password, so the configured rules (PASSWORD_MIN_LENGTH, the common-password list)
- * are checked with the rest of the body and listed among its problems. The fixed rules are the field's decorators.
+ * The password policy, its one check (NIST SP 800-63B-4 §3.1.1.2): at most 72 bytes of UTF-8 without control
+ * characters (what bcrypt hashes whole), at least `minLength` characters, not among the most commonly used passwords.
+ * `password` is NFKC-normalized already (@NewPasswordField does it).
  */
-export function NewPassword(): PropertyDecorator {
+export function passwordProblems(password: string, minLength: number, field = 'password'): string[] {
+  // A password bcrypt would cut, or one too short for any configuration, is refused for that alone.
+  if (!isBcryptSafe(password)) return [bcryptUnsafeMessage(field)];
+  // Characters, not UTF-16 units: an emoji is one character to the person typing it.
+  const length = [...password].length;
+  const tooShort = `${field} must be at least ${minLength} characters`;
+  if (length < LENGTH_FLOOR) return [tooShort];
+  const problems: string[] = [];
+  if (length < minLength) problems.push(tooShort);
+  if (isCommonPassword(password)) problems.push(`${field} is one of the most commonly used passwords`);
+  return problems;
+}
+
+/**
+ * A field that sets a password (registration, change, reset, the admin account): NFKC-normalized, a string, and
+ * subject to the password policy, which the validation pipe checks with the rest of the body (its length comes from
+ * PASSWORD_MIN_LENGTH, which a static decorator cannot know).
+ */
+export const NewPasswordField = () =>
+  applyDecorators(ApiProperty({ type: String, minLength: LENGTH_FLOOR }), NormalizePassword(), IsString(), NewPassword());
+
+function NewPassword(): PropertyDecorator {
   return (target, property) => {
     const fields = (Reflect.getMetadata(NEW_PASSWORD_FIELDS, target) as string[] | undefined) ?? [];
     Reflect.defineMetadata(NEW_PASSWORD_FIELDS, [...fields, property as string], target);
   };
 }
 
-/** NIST SP 800-63B-4 §3.1.1.2: long enough, and not among the most commonly used passwords. */
-export function passwordProblems(password: string, minLength: number, field = 'password'): string[] {
-  const problems: string[] = [];
-  // Characters, not UTF-16 units: an emoji is one character to the person typing it.
-  if ([...password].length < minLength) problems.push(`${field} must be at least ${minLength} characters`);
-  if (COMMON.has(password.toLowerCase())) problems.push(`${field} is one of the most commonly used passwords`);
-  return problems;
-}
-
-/** The ValidationPipe rule for every @NewPassword() field. */
-export function passwordPolicyRule(minLength: number): ConfiguredRule {
+/** The policy for every @NewPasswordField() of a DTO, as a rule of the validation pipe. */
+function passwordPolicyRule(minLength: number): ConfiguredRule {
   return (dto) => {
     const fields = (Reflect.getMetadata(NEW_PASSWORD_FIELDS, dto) as string[] | undefined) ?? [];
     return fields.flatMap((field): ValidationError[] => {
@@ -45,16 +59,7 @@ export function passwordPolicyRule(minLength: number): ConfiguredRule {
   };
 }
 
-/**
- * A field that sets a password (registration, change, reset): NFKC-normalized, a string of 8 characters or more (the
- * floor; PASSWORD_MIN_LENGTH is checked by @NewPassword's rule), bcrypt-safe, and subject to the configured rules.
- */
-export const NewPasswordField = () =>
-  applyDecorators(
-    ApiProperty({ type: String, minLength: 8 }),
-    NormalizePassword(),
-    IsString(),
-    MinLength(8),
-    IsBcryptSafe(),
-    NewPassword(),
-  );
+/** The app's one validation pipe: requests go through it, and so does an admin account made outside HTTP. */
+export function createAppValidationPipe(passwordMinLength: number): ValidationPipe {
+  return createValidationPipe([passwordPolicyRule(passwordMinLength)]);
+}

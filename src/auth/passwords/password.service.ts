@@ -2,12 +2,10 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { compare, getRounds, hash } from 'bcrypt';
 import { randomBytes } from 'node:crypto';
-import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { BcryptSlots } from './bcrypt-slots';
-import { passwordProblems } from './password-policy';
 
-/** bcrypt hashing (async only: it runs in libuv's pool, one per core, never on the event loop) and the password rules. */
+/** bcrypt hashing (async only: it runs in libuv's pool, one per core, never on the event loop). */
 @Injectable()
 export class PasswordService implements OnModuleInit {
   private dummyHash = '';
@@ -27,12 +25,6 @@ export class PasswordService implements OnModuleInit {
   /** Compares against the stored hash, or against the dummy hash when there is no user, in the same time. */
   verify(password: string, passwordHash: string | undefined): Promise<boolean> {
     return this.slots.run(() => compare(password, passwordHash ?? this.dummyHash)).then((match) => match && passwordHash !== undefined);
-  }
-
-  /** The configured rules, for callers outside HTTP (the admin bootstrap and CLI); requests meet them in validation. */
-  assertAcceptable(password: string, field = 'password'): void {
-    const problems = passwordProblems(password, this.config.passwordMinLength, field);
-    if (problems.length > 0) throw AppException.validation(problems);
   }
 
   /** True when a stored hash is cheaper than the configured cost (BCRYPT_COST was raised since it was made). */

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BackgroundTasks } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
@@ -46,9 +46,7 @@ export class EmailVerificationService implements OnModuleDestroy {
     if (!user || user.emailVerified) return;
     const { allowed, retryAfterSeconds } = await this.mailLimit.take(user.emailNormalized);
     if (!allowed) {
-      throw new AppException(ErrorCode.TOO_MANY_REQUESTS, HttpStatus.TOO_MANY_REQUESTS, 'Too many mails to this address; try again later', {
-        'Retry-After': String(retryAfterSeconds),
-      });
+      throw AppException.tooManyRequests(retryAfterSeconds, 'Too many mails to this address; try again later');
     }
     await this.send(user);
   }
@@ -56,7 +54,7 @@ export class EmailVerificationService implements OnModuleDestroy {
   async verify(token: string): Promise<void> {
     const spent = await this.tokens.spend(token, 'email_verification');
     if (!spent || !(await this.users.markEmailVerified(spent.userId, spent.email))) {
-      throw new AppException(ErrorCode.VERIFY_TOKEN_INVALID, HttpStatus.BAD_REQUEST, 'The verification link is invalid, used or expired');
+      throw new AppException(ErrorCode.VERIFY_TOKEN_INVALID);
     }
   }
 

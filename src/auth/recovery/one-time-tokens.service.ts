@@ -3,25 +3,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
+import { IssuedToken, OneTimeTokenTtls, SpentToken } from './one-time-tokens.types';
 
 /** How long a token of each purpose works, in seconds. A provider of its own so a test can shorten it. */
 export const ONE_TIME_TOKEN_TTLS = Symbol('ONE_TIME_TOKEN_TTLS');
-export type OneTimeTokenTtls = Record<OneTimeTokenPurpose, number>;
 export const DEFAULT_ONE_TIME_TOKEN_TTLS: OneTimeTokenTtls = { password_reset: 30 * 60, email_verification: 24 * 3600 };
 
 /** 256 random bits, base64url: anything else is refused without a query. */
 const FORMAT = /^[A-Za-z0-9_-]{43}$/;
-
-export interface IssuedToken {
-  token: string;
-  ttlSeconds: number;
-}
-
-/** Whose token was spent, and the canonical address it was mailed to. */
-export interface SpentToken {
-  userId: string;
-  email: string;
-}
 
 /** Mailed single-use tokens: only their hash is stored, a new one voids the old, and spending one is atomic. */
 @Injectable()

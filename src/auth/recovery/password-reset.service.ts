@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { BackgroundTasks } from '../../common/background/background-tasks';
 import { AppException, ErrorCode } from '../../common/errors';
 import { canonicalIdentifier } from '../../common/validation/identifiers';
@@ -35,15 +35,14 @@ export class PasswordResetService implements OnModuleDestroy {
   }
 
   /**
-   * Sets the password with the rules of registration, then ends every session (whoever knew the old password is out)
+   * Sets the password (ResetPasswordDto holds it to the rules of registration), then ends every session (whoever knew the old password is out)
    * and clears the login lock (the owner just proved control of the address). Also vouches for the address.
    */
   async reset(token: string, newPassword: string): Promise<void> {
-    this.passwords.assertAcceptable(newPassword, 'newPassword');
     const spent = await this.tokens.spend(token, 'password_reset');
     const user = spent && (await this.users.findRecipient(spent.userId));
     if (!spent || !user) {
-      throw new AppException(ErrorCode.RESET_TOKEN_INVALID, HttpStatus.BAD_REQUEST, 'The reset link is invalid, used or expired');
+      throw new AppException(ErrorCode.RESET_TOKEN_INVALID);
     }
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     await this.sessions.revokeAllForUser(user.id);

@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import {
   ArgumentsHost,
   BadRequestException,
-  HttpStatus,
   InternalServerErrorException,
   Logger,
   NotFoundException,
@@ -49,13 +48,22 @@ describe('AllExceptionsFilter', () => {
     jest.restoreAllMocks();
   });
 
-  it('answers an AppException with its code, status and message', () => {
-    const answer = answerTo(new AppException(ErrorCode.USER_EXISTS, HttpStatus.CONFLICT, 'The username or email is taken'));
+  it("answers an AppException with its code, the catalog's status and its message", () => {
+    const answer = answerTo(new AppException(ErrorCode.USER_EXISTS, 'The username or email is taken'));
 
     expect(answer).toEqual({
       status: 409,
       body: { statusCode: 409, code: 'USER_EXISTS', message: 'The username or email is taken', error: 'Conflict' },
       headers: {},
+    });
+  });
+
+  it("sends the catalog's message when the exception gives none", () => {
+    expect(answerTo(new AppException(ErrorCode.SESSION_NOT_FOUND)).body).toEqual({
+      statusCode: 404,
+      code: 'SESSION_NOT_FOUND',
+      message: 'Session not found',
+      error: 'Not Found',
     });
   });
 
@@ -71,9 +79,7 @@ describe('AllExceptionsFilter', () => {
   });
 
   it('sends the headers an AppException carries', () => {
-    const answer = answerTo(
-      new AppException(ErrorCode.TOO_MANY_REQUESTS, HttpStatus.TOO_MANY_REQUESTS, 'Slow down', { 'Retry-After': '30' }),
-    );
+    const answer = answerTo(AppException.tooManyRequests(30, 'Slow down'));
 
     expect([answer.status, answer.headers]).toEqual([429, { 'Retry-After': '30' }]);
   });
@@ -96,7 +102,7 @@ describe('AllExceptionsFilter', () => {
 
   it.each([
     ['a missing token', new TokenException(ErrorCode.TOKEN_MISSING, 'An access token is required')],
-    ['wrong credentials', new AppException(ErrorCode.INVALID_CREDENTIALS, HttpStatus.UNAUTHORIZED, 'Invalid username or password')],
+    ['wrong credentials', new AppException(ErrorCode.INVALID_CREDENTIALS)],
   ])('challenges %s with the bare realm', (_, exception) => {
     expect(answerTo(exception).headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="gatehouse"' });
   });

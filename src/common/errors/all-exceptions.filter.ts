@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { AppException, TokenException } from './app.exception';
+import { ERROR_CATALOG } from './error-catalog';
 import { ErrorCode } from './error-code';
 
 export interface ErrorBody {
@@ -74,7 +75,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppException) {
-      const body = errorBody(exception.status, exception.code, exception.details);
+      const body = catalogBody(exception.code, exception.details);
       return { body, headers: { ...exception.headers, ...challengeFor(body) } };
     }
     if (exception instanceof HttpException) {
@@ -93,24 +94,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (this.hooks.isUnavailable?.(exception)) {
       // Expected during an outage, and retried by clients: a warning, not a stack per request.
       log.warn({ context: 'Errors' }, `dependency unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-      const body = errorBody(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        ErrorCode.DATABASE_UNAVAILABLE,
-        'The database is unavailable; try again shortly',
-      );
-      return { body, headers: { 'Retry-After': '5' } };
+      return { body: catalogBody(ErrorCode.DATABASE_UNAVAILABLE), headers: { 'Retry-After': '5' } };
     }
     return this.unexpected(exception, log);
   }
 
   private unexpected(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
     log.error({ context: 'Errors' }, exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, 'Internal server error'), headers: {} };
+    return { body: catalogBody(ErrorCode.INTERNAL_ERROR), headers: {} };
   }
 }
 
 function errorBody(status: number, code: ErrorCode, message: string | string[]): ErrorBody {
   return { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' };
+}
+
+/** The body of one of our own codes: its status from the catalog, and the catalog's message unless told otherwise. */
+function catalogBody(code: ErrorCode, message: string | string[] = ERROR_CATALOG[code].message): ErrorBody {
+  return errorBody(ERROR_CATALOG[code].status, code, message);
 }
 
 function challengeFor(body: ErrorBody): Record<string, string> {
@@ -127,7 +128,8 @@ function asFastifyClientError(exception: unknown): ErrorBody | undefined {
   const { statusCode, code } = exception as Error & { statusCode?: unknown; code?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
   const isJsonSyntax = exception instanceof SyntaxError || (typeof code === 'string' && code.includes('JSON'));
-  if (statusCode === 400 && isJsonSyntax) return errorBody(400, ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
-  const message = statusCode === 413 ? 'The request body is too large' : (STATUS_CODES[statusCode] ?? 'Bad request');
+  if (statusCode === 400 && isJsonSyntax) return catalogBody(ErrorCode.MALFORMED_JSON);
+  if (statusCode === 413) return catalogBody(ErrorCode.PAYLOAD_TOO_LARGE);
+  const message = STATUS_CODES[statusCode] ?? 'Bad request';
   return errorBody(statusCode, CODE_BY_STATUS[statusCode] ?? ErrorCode.BAD_REQUEST, message);
 }

@@ -1,38 +1,44 @@
 import { HttpStatus } from '@nestjs/common';
+import { ERROR_CATALOG } from './error-catalog';
 import { ErrorCode } from './error-code';
 
 /**
- * A domain failure with a stable code. Services throw these and stay free of HTTP details;
- * the global filter turns them into the API.md error body.
+ * A domain failure with a stable code. Services throw the code and stay free of HTTP details: the error catalog fixes
+ * its status and default message, and the global filter turns it into the API.md error body.
  */
 export class AppException extends Error {
+  readonly details: string | string[];
+
   constructor(
     readonly code: ErrorCode,
-    readonly status: HttpStatus,
-    message: string | string[],
+    message: string | string[] = ERROR_CATALOG[code].message,
     readonly headers: Record<string, string> = {},
   ) {
     super(Array.isArray(message) ? message.join('; ') : message);
     this.details = message;
   }
 
-  readonly details: string | string[];
-
-  static validation(problems: string[]): AppException {
-    return new AppException(ErrorCode.VALIDATION_FAILED, HttpStatus.BAD_REQUEST, problems);
+  /** The catalog's status for the code: never chosen by the thrower. */
+  get status(): HttpStatus {
+    return ERROR_CATALOG[this.code].status;
   }
 
-  static notFound(code: ErrorCode, what: string): AppException {
-    return new AppException(code, HttpStatus.NOT_FOUND, `${what} not found`);
+  static validation(problems: string[]): AppException {
+    return new AppException(ErrorCode.VALIDATION_FAILED, problems);
+  }
+
+  /** TOO_MANY_REQUESTS with the seconds a client should wait (RFC 9110 §10.2.3). */
+  static tooManyRequests(retryAfterSeconds: number, message?: string): AppException {
+    return new AppException(ErrorCode.TOO_MANY_REQUESTS, message, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 
-/** A failed bearer-token check (RFC 6750): always 401, and the filter adds the challenge. */
+/** A failed bearer-token check (RFC 6750): the filter adds the challenge. */
 export class TokenException extends AppException {
   constructor(
     code: ErrorCode.TOKEN_MISSING | ErrorCode.TOKEN_INVALID | ErrorCode.TOKEN_EXPIRED | ErrorCode.TOKEN_REVOKED,
-    message: string,
+    message?: string,
   ) {
-    super(code, HttpStatus.UNAUTHORIZED, message);
+    super(code, message);
   }
 }

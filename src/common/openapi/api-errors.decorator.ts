@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { ErrorCode } from '../errors/error-code';
-import { DEFAULT_CODES, ERROR_CATALOG, errorDescription, errorExample, errorHeaders } from './error-catalog';
+import { ERROR_CATALOG } from '../errors/error-catalog';
+import { DEFAULT_CODES, errorDescription, errorExample, errorHeaders } from './error-examples';
 import { ErrorResponseDto } from './error-response.dto';
 
 /**

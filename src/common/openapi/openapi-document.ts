@@ -1,5 +1,5 @@
 import { getSchemaPath, OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
-import { DEFAULT_CODES, errorDescription, errorExample, errorHeaders } from './error-catalog';
+import { DEFAULT_CODES, errorDescription, errorExample, errorHeaders } from './error-examples';
 import { ErrorResponseDto } from './error-response.dto';
 
 /**

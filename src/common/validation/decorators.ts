@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationOptions } from 'class-validator';
-import { CONTROL_CHARACTERS, PASSWORD_MAX_BYTES } from './identifiers';
+import { bcryptUnsafeMessage, isBcryptSafe } from './identifiers';
 
 /** Trims and NFKC-normalizes a string field before validation; other types pass through to fail their checks. */
 export const NormalizeText = () =>
@@ -19,10 +19,8 @@ export function IsBcryptSafe(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES && !CONTROL_CHARACTERS.test(value),
-        defaultMessage: (args) =>
-          `${args?.property} must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 with no control characters (longer passwords are refused, never cut)`,
+        validate: (value: unknown) => typeof value === 'string' && isBcryptSafe(value),
+        defaultMessage: (args) => bcryptUnsafeMessage(args?.property ?? 'password'),
       },
     });
 }

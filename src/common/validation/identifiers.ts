@@ -13,3 +13,12 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MAX_BYTES = 72;
 // eslint-disable-next-line no-control-regex
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** True when bcrypt hashes every byte of `password`. */
+export function isBcryptSafe(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES && !CONTROL_CHARACTERS.test(password);
+}
+
+export function bcryptUnsafeMessage(field: string): string {
+  return `${field} must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 with no control characters (longer passwords are refused, never cut)`;
+}
