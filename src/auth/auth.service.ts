@@ -15,7 +15,8 @@ import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.ser
 import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
 import { ClientInfo, IssuedSession, SessionsService } from './sessions/sessions.service';
-import { AccessTokenSubject, TokensService } from './tokens/tokens.service';
+import { AccessTokenSubject } from './tokens/access-token-claims';
+import { TokensService } from './tokens/tokens.service';
 
 /** A user whose password was just checked: what login needs to open a session. */
 export type AuthenticatedUser = AccessTokenSubject;

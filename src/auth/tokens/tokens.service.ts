@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { UserRole } from '../../users/user-role';
+import { AccessTokenClaims, AccessTokenSubject } from './access-token-claims';
 import { ACCESS_TOKEN_TYPE, AccessTokenHeaderReader } from './access-token-header';
 import type { KeyRing } from './key-ring';
 
@@ -14,22 +15,6 @@ export const KEY_RING = Symbol('KEY_RING');
 
 /** Allowed clock difference between issuers and this verifier (RFC 8725 §3.10 asks for a small one). */
 export const CLOCK_SKEW_SECONDS = 5;
-
-export interface AccessTokenSubject {
-  id: string;
-  username: string;
-  roles: UserRole[];
-}
-
-export interface AccessTokenClaims {
-  sub: string;
-  username: string;
-  roles: UserRole[];
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
-}
 
 /**
  * Signs and verifies access tokens for every configured algorithm, with the same checks whichever library does the
