@@ -1,5 +1,4 @@
 import { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
@@ -20,11 +19,7 @@ const sessions: Pick<SessionsService, 'isRevoked'> = { isRevoked: (sessionId) =>
 
 const secret = Buffer.alloc(32, 7);
 const key = createSecretKey(secret);
-const tokens = new TokensService(
-  new JwtService({}),
-  { algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] },
-  config,
-);
+const tokens = new TokensService({ algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] }, config);
 const strategy = new JwtStrategy(tokens, sessions as SessionsService);
 
 /** A correctly signed HS256 access token around any payload, so only the claim checks can refuse it. */
