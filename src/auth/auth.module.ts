@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../config';
@@ -34,7 +33,6 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     UsersModule,
     SessionsModule,
     PassportModule,
-    JwtModule.register({}),
     TypeOrmModule.forFeature([LoginLockout, OneTimeToken]),
     RateLimitModule,
     MailModule,

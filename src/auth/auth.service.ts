@@ -121,9 +121,9 @@ export class AuthService {
     await this.sessions.revokeAllForUser(user.id, caller.sessionId);
   }
 
-  private async tokenPair(user: AccessTokenSubject, session: IssuedSession): Promise<TokenPairDto> {
+  private tokenPair(user: AccessTokenSubject, session: IssuedSession): TokenPairDto {
     return {
-      accessToken: await this.tokens.signAccessToken(user, session.sessionId),
+      accessToken: this.tokens.signAccessToken(user, session.sessionId),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.accessTokenTtlSeconds,

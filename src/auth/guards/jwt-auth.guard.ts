@@ -1,15 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ErrorCode, TokenException } from '../../common/errors';
 import { RouteMetadata } from '../../common/metadata/route-metadata';
-import { extractAccessToken, HeaderCarrier } from '../access-token.extractor';
+import { HeaderCarrier } from '../access-token.extractor';
 import { AuthUser, IS_PUBLIC_KEY } from '../../common/auth';
 import { JwtStrategy } from '../strategies/jwt.strategy';
 
 /**
  * Registered globally: every route needs a valid access token unless it is marked `@Public()` (deny by default).
- * It calls JwtStrategy's verification directly: `passport.authenticate`'s per-request machinery slows the hot path
- * for nothing (docs/performance.md), the checks are the strategy's either way, and `AuthGuard('jwt')` still works.
+ * It calls JwtStrategy.authenticateAccessToken directly rather than through `passport.authenticate`, whose
+ * per-request machinery (a context, closures and callbacks per call) costs the hot path for nothing: it is the very
+ * function `AuthGuard('jwt')` reaches through Passport, so both answer alike (test/passport-jwt-parity.e2e-spec.ts).
  * Failures are the RFC 6750 codes of API.md: TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED.
  */
 @Injectable()
@@ -27,9 +27,7 @@ export class JwtAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.isPublic.get(context)) return true;
     const request = context.switchToHttp().getRequest<HeaderCarrier & { user?: AuthUser }>();
-    const token = extractAccessToken(request);
-    if (token === undefined) throw new TokenException(ErrorCode.TOKEN_MISSING);
-    request.user = this.strategy.validate(token);
+    request.user = this.strategy.authenticateAccessToken(request);
     return true;
   }
 }

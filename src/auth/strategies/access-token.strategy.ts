@@ -1,14 +1,14 @@
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
-import { extractAccessToken } from '../access-token.extractor';
 
-type Verify = (token: string, done: (error: unknown, user?: unknown) => void) => void;
+type Verify = (request: Request, done: (error: unknown, user?: object | null) => void) => void;
 
 /**
- * The Passport strategy behind `AuthGuard('jwt')`, in passport-jwt's shape: it finds the token (linearly, from
- * `Authorization: Bearer` or `x-access-token`) and hands it to the verify callback, JwtStrategy.validate, which
- * verifies it through TokensService: one verification path for every algorithm (passport-jwt's jsonwebtoken has no
- * EdDSA, and its header regex is quadratic on long input).
+ * The Passport strategy behind `AuthGuard('jwt')`, ours rather than passport-jwt (whose jsonwebtoken has no EdDSA,
+ * and whose header regex is quadratic on long input). It hands the whole request to the verify callback,
+ * JwtStrategy.validate, which runs the very check the global JwtAuthGuard runs, token lookup included. A refusal is
+ * passed on as the error it is: a bare `this.fail()` would become @nestjs/passport's own UnauthorizedException, a
+ * TOKEN_INVALID where the client should see TOKEN_MISSING.
  */
 export class AccessTokenStrategy extends Strategy {
   name = 'jwt';
@@ -18,17 +18,6 @@ export class AccessTokenStrategy extends Strategy {
   }
 
   override authenticate(request: Request): void {
-    let token: string | undefined;
-    try {
-      token = extractAccessToken(request);
-    } catch (error) {
-      return this.error(error as Error);
-    }
-    if (!token) return this.fail(401);
-    this.verify(token, (error, user) => {
-      if (error) this.error(error as Error);
-      else if (user) this.success(user);
-      else this.fail(401);
-    });
+    this.verify(request, (error, user) => (user ? this.success(user) : this.error(error as Error)));
   }
 }

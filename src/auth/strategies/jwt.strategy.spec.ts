@@ -1,9 +1,11 @@
 import { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
+import type { Request } from 'express';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { AppException, ErrorCode } from '../../common/errors';
 import { authConfig } from '../../config';
 import { SessionsService } from '../../sessions/sessions.service';
+import { UserRole } from '../../users/user-role';
+import { HeaderCarrier } from '../access-token.extractor';
 import { CLOCK_SKEW_SECONDS, TokensService } from '../tokens/tokens.service';
 import { JwtStrategy } from './jwt.strategy';
 
@@ -20,12 +22,11 @@ const sessions: Pick<SessionsService, 'isRevoked'> = { isRevoked: (sessionId) =>
 
 const secret = Buffer.alloc(32, 7);
 const key = createSecretKey(secret);
-const tokens = new TokensService(
-  new JwtService({}),
-  { algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] },
-  config,
-);
+const tokens = new TokensService({ algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] }, config);
 const strategy = new JwtStrategy(tokens, sessions as SessionsService);
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const authenticate = (token: string) => strategy.authenticateAccessToken(bearer(token));
 
 /** A correctly signed HS256 access token around any payload, so only the claim checks can refuse it. */
 function sign(payload: unknown): string {
@@ -47,22 +48,25 @@ const claims = () => ({
   aud: 'gatehouse-api',
 });
 
-function codeOf(run: () => unknown): ErrorCode {
+function errorOf(run: () => unknown): AppException {
   try {
     run();
   } catch (error) {
-    if (error instanceof AppException) {
-      expect(error.status).toBe(401);
-      return error.code;
-    }
+    if (error instanceof AppException) return error;
     throw error;
   }
   throw new Error('expected the token to be refused');
 }
 
-describe('JwtStrategy.validate (TokensService checks, then the session)', () => {
+function codeOf(run: () => unknown): ErrorCode {
+  const error = errorOf(run);
+  expect(error.status).toBe(401);
+  return error.code;
+}
+
+describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, then the session)', () => {
   it('accepts a well-formed access token and returns the caller', () => {
-    expect(strategy.validate(sign(claims()))).toEqual({
+    expect(authenticate(sign(claims()))).toEqual({
       userId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
       username: 'alice',
       roles: ['user'],
@@ -71,10 +75,33 @@ describe('JwtStrategy.validate (TokensService checks, then the session)', () => 
     });
   });
 
+  it('accepts a token that TokensService signed', () => {
+    const token = tokens.signAccessToken({ id: 'user-1', username: 'bob', roles: [UserRole.Admin] }, 'session-2');
+
+    expect(authenticate(token)).toEqual({
+      userId: 'user-1',
+      username: 'bob',
+      roles: ['admin'],
+      sessionId: 'session-2',
+      tokenId: expect.any(String),
+    });
+  });
+
+  it('refuses a request without a bearer token as TOKEN_MISSING', () => {
+    expect(codeOf(() => strategy.authenticateAccessToken({ headers: {} }))).toBe(ErrorCode.TOKEN_MISSING);
+    expect(codeOf(() => strategy.authenticateAccessToken({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }))).toBe(
+      ErrorCode.TOKEN_MISSING,
+    );
+  });
+
+  it('refuses an oversized token as TOKEN_INVALID before verifying it', () => {
+    expect(codeOf(() => authenticate('a'.repeat(10_000)))).toBe(ErrorCode.TOKEN_INVALID);
+  });
+
   it('accepts an iat within the clock skew', () => {
     const iat = now() + CLOCK_SKEW_SECONDS - 1;
 
-    expect(strategy.validate(sign({ ...claims(), iat, exp: iat + TTL })).userId).toBeDefined();
+    expect(authenticate(sign({ ...claims(), iat, exp: iat + TTL })).userId).toBeDefined();
   });
 
   it.each([
@@ -82,7 +109,7 @@ describe('JwtStrategy.validate (TokensService checks, then the session)', () => 
     ['an array payload', [claims()]],
     ['a null payload', null],
   ])('refuses %s', (_, payload: unknown) => {
-    expect(codeOf(() => strategy.validate(sign(payload)))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(codeOf(() => authenticate(sign(payload)))).toBe(ErrorCode.TOKEN_INVALID);
   });
 
   it.each([
@@ -99,23 +126,54 @@ describe('JwtStrategy.validate (TokensService checks, then the session)', () => 
     ['roles with a non-string', () => ({ ...claims(), roles: ['user', 1] })],
     ['no roles', () => ({ ...claims(), roles: undefined })],
   ])('refuses a payload with %s', (_, payload: () => Record<string, unknown>) => {
-    expect(codeOf(() => strategy.validate(sign(payload())))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(codeOf(() => authenticate(sign(payload())))).toBe(ErrorCode.TOKEN_INVALID);
   });
 
   it('refuses an expired token as TOKEN_EXPIRED', () => {
-    expect(codeOf(() => strategy.validate(sign({ ...claims(), iat: now() - TTL - 60, exp: now() - 60 })))).toBe(ErrorCode.TOKEN_EXPIRED);
+    expect(codeOf(() => authenticate(sign({ ...claims(), iat: now() - TTL - 60, exp: now() - 60 })))).toBe(ErrorCode.TOKEN_EXPIRED);
   });
 
   it('refuses a token of a revoked session as TOKEN_REVOKED', () => {
-    expect(codeOf(() => strategy.validate(sign({ ...claims(), sid: revokedSessionId })))).toBe(ErrorCode.TOKEN_REVOKED);
+    expect(codeOf(() => authenticate(sign({ ...claims(), sid: revokedSessionId })))).toBe(ErrorCode.TOKEN_REVOKED);
   });
 
   it('checks the signature of every token whose header it has seen before', () => {
     const good = sign(claims());
-    expect(strategy.validate(good).userId).toBeDefined();
+    expect(authenticate(good).userId).toBeDefined();
     const [header, payload] = good.split('.');
     const forged = `${header}.${payload}.${createHmac('sha256', Buffer.alloc(32, 8)).update(`${header}.${payload}`).digest('base64url')}`;
 
-    expect(codeOf(() => strategy.validate(forged))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(codeOf(() => authenticate(forged))).toBe(ErrorCode.TOKEN_INVALID);
+  });
+});
+
+/** What Passport sees when `AuthGuard('jwt')` runs the strategy: it calls authenticate on a per-request copy. */
+function throughPassport(request: HeaderCarrier): Promise<{ user?: unknown; error?: unknown; failed?: boolean }> {
+  return new Promise((resolve) => {
+    const attempt = Object.assign(Object.create(strategy) as JwtStrategy, {
+      success: (user: unknown) => resolve({ user }),
+      error: (error: unknown) => resolve({ error }),
+      fail: () => resolve({ failed: true }),
+    });
+    attempt.authenticate(request as Request);
+  });
+}
+
+describe("JwtStrategy through Passport (AuthGuard('jwt'))", () => {
+  it('hands on the caller that authenticateAccessToken returns', async () => {
+    const request = bearer(sign(claims()));
+
+    expect(await throughPassport(request)).toEqual({ user: strategy.authenticateAccessToken(request) });
+  });
+
+  it.each([
+    ['no token', { headers: {} }],
+    ['an oversized token', bearer('a'.repeat(10_000))],
+    ['an expired token', bearer(sign({ ...claims(), iat: now() - TTL - 60, exp: now() - 60 }))],
+    ['a revoked session', bearer(sign({ ...claims(), sid: revokedSessionId }))],
+  ])('hands on the very refusal of authenticateAccessToken for %s, never a bare fail', async (_, request: HeaderCarrier) => {
+    const direct = errorOf(() => strategy.authenticateAccessToken(request));
+
+    expect(await throughPassport(request)).toEqual({ error: direct });
   });
 });

@@ -43,7 +43,7 @@ const KEY_TYPES: Record<Exclude<JwtAlgorithm, 'HS256'>, { type: string; check?: 
  */
 export async function loadKeyRing(settings: KeySettings): Promise<KeyRing> {
   if (settings.algorithm === 'HS256') {
-    // A KeyObject: jsonwebtoken re-derives a string secret on every call (about 45 times slower).
+    // A KeyObject like the other keys: TokensService exports it once, to prepare its signer and verifier.
     const secret = createSecretKey(settings.secret ? Buffer.from(settings.secret, 'utf8') : readOrCreateDevelopmentSecret());
     return { algorithm: 'HS256', signing: { key: secret }, verification: new Map(), secret, jwks: [] };
   }

@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
-import { createVerifier, TokenError } from 'fast-jwt';
-import { SignJWT } from 'jose';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
@@ -17,25 +15,31 @@ export const KEY_RING = Symbol('KEY_RING');
 export const CLOCK_SKEW_SECONDS = 5;
 
 /**
- * Signs and verifies access tokens for every configured algorithm, with the same checks whichever library does the
- * cryptography. Signing: @nestjs/jwt (jsonwebtoken) for HS256, RS256 and ES256, jose for EdDSA, which jsonwebtoken
- * lacks. Verification, on every request: fast-jwt for every algorithm, with one verifier per key prepared at start
- * (jsonwebtoken's per-call option merging and key handling cost a guarded request a third of its throughput). Checks
- * run in API.md's order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only), then signature, `exp`,
- * the other registered claims, and what the libraries leave out (lifetime, `iat`, types).
+ * Signs and verifies access tokens with fast-jwt for every configured algorithm (HS256, RS256, ES256, EdDSA), so a
+ * claim or header is added in one place and every token has the same shape. Signer and verifiers are prepared once
+ * per key at start: per-call key parsing and option merging would cost every guarded request. Checks run in API.md's
+ * order: header (`alg`, `typ`, `crit`, `kid` among the configured keys only), then signature, `exp`, the other
+ * registered claims, and what the library leaves out (lifetime, `iat`, types).
  */
 @Injectable()
 export class TokensService {
+  private readonly sign: (payload: Record<string, unknown>) => string;
   /** A prepared verifier per key: by kid, and under '' the HS256 secret (its tokens carry no kid). */
   private readonly verifiers = new Map<string, (token: string) => unknown>();
   private readonly headers: AccessTokenHeaderReader;
 
   constructor(
-    private readonly jwt: JwtService,
     @Inject(KEY_RING) private readonly keys: KeyRing,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
     this.headers = new AccessTokenHeaderReader(keys.algorithm);
+    const { key, kid } = keys.signing;
+    this.sign = createSigner({
+      key: keys.algorithm === 'HS256' ? key.export() : key.export({ type: 'pkcs8', format: 'pem' }),
+      algorithm: keys.algorithm,
+      kid,
+      header: { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE },
+    });
     const options = {
       algorithms: [keys.algorithm],
       allowedIss: config.issuer,
@@ -54,30 +58,19 @@ export class TokensService {
     return this.config.accessTokenTtlSeconds;
   }
 
-  async signAccessToken(user: AccessTokenSubject, sessionId: string): Promise<string> {
-    const claims = { username: user.username, roles: user.roles, sid: sessionId };
-    const header = { alg: this.keys.algorithm, typ: ACCESS_TOKEN_TYPE, ...(this.keys.signing.kid && { kid: this.keys.signing.kid }) };
+  signAccessToken(user: AccessTokenSubject, sessionId: string): string {
+    const iat = Math.floor(Date.now() / 1000);
     const { issuer, audience, accessTokenTtlSeconds } = this.config;
-    if (this.keys.algorithm === 'EdDSA') {
-      return new SignJWT(claims)
-        .setProtectedHeader(header)
-        .setSubject(user.id)
-        .setJti(randomUUID())
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt()
-        .setExpirationTime(`${accessTokenTtlSeconds}s`)
-        .sign(this.keys.signing.key);
-    }
-    return this.jwt.sign(claims, {
-      privateKey: this.keys.signing.key,
-      algorithm: this.keys.algorithm,
-      header,
-      subject: user.id,
-      jwtid: randomUUID(),
-      issuer,
-      audience,
-      expiresIn: accessTokenTtlSeconds,
+    return this.sign({
+      username: user.username,
+      roles: user.roles,
+      sid: sessionId,
+      iat,
+      exp: iat + accessTokenTtlSeconds,
+      aud: audience,
+      iss: issuer,
+      sub: user.id,
+      jti: randomUUID(),
     });
   }
 
