@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from '../src/app.module';
-import { Public } from '../src/auth/decorators/public.decorator';
+import { Public } from '../src/common/auth';
 import { api, bearer, decodeJwt, registerAndLogin, TokenPair } from './support/http';
 import { base64url, forgeAccessToken, nowSeconds, signJwt, Subject } from './support/jwt-forge';
 import { createTestApp, createTestDatabase } from './support/test-app';

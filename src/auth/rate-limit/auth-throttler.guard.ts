@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AppException, ErrorCode } from '../../common/errors';
@@ -19,13 +19,8 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override throwThrottlingException(_context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
-    throw new AppException(
-      ErrorCode.TOO_MANY_REQUESTS,
-      HttpStatus.TOO_MANY_REQUESTS,
-      'Too many requests from this address; try again later',
-      {
-        'Retry-After': String(limit.timeToBlockExpire),
-      },
-    );
+    throw new AppException(ErrorCode.TOO_MANY_REQUESTS, 'Too many requests from this address; try again later', {
+      'Retry-After': String(limit.timeToBlockExpire),
+    });
   }
 }

@@ -70,7 +70,7 @@ describe('RedisRateLimitStorage', () => {
   });
 
   it('counts in memory while Redis is away, and in Redis again once it answers', async () => {
-    let reply = unreachable;
+    let reply: () => Promise<unknown> = unreachable;
     const { redis } = fakeRedis(() => reply());
     const storage = new RedisRateLimitStorage(redis);
 

@@ -21,7 +21,7 @@ const MAX_KEYS = 100_000;
 export class MemoryRateLimitStorage implements ThrottlerStorage {
   private readonly windows = new Map<string, { hits: number; endsAt: number }>();
 
-  increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {
+  increment(key: string, ttlMs: number, limit: number, _blockDuration?: number, _throttlerName?: string): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
@@ -57,7 +57,13 @@ export class RedisRateLimitStorage implements ThrottlerStorage {
 
   constructor(private readonly redis: Redis) {}
 
-  async increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttlMs: number,
+    limit: number,
+    _blockDuration?: number,
+    _throttlerName?: string,
+  ): Promise<ThrottlerStorageRecord> {
     try {
       const [hits, expiresInMs] = (await this.redis.eval(INCREMENT, 1, `gatehouse:rate:${key}`, ttlMs)) as [number, number];
       return record(hits, limit, expiresInMs > 0 ? expiresInMs : ttlMs);
