@@ -2,10 +2,9 @@ import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { AppModule } from '../src/app.module';
 import { Public } from '../src/common/auth';
-import { api, bearer, decodeJwt, registerAndLogin, TokenPair } from './support/http';
-import { base64url, forgeAccessToken, nowSeconds, signJwt, Subject } from './support/jwt-forge';
+import { api, bearer, registerAndLogin, TokenPair } from './support/http';
+import { base64url, forgeAccessToken, nowSeconds, signJwt, Subject, subjectOf } from './support/jwt-forge';
 import { createTestApp, createTestDatabase } from './support/test-app';
 
 // The global JwtAuthGuard calls the strategy's check directly; AuthGuard('jwt') reaches it through Passport.
@@ -41,18 +40,9 @@ describe('AuthGuard("jwt") answers as the global JwtAuthGuard does', () => {
   let revokedToken: string;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      { DATABASE_URL: (await createTestDatabase('sqlite')).url },
-      { override: (builder) => builder.overrideModule(AppModule).useModule({ module: AppModule, controllers: [ParityController] }) },
-    );
+    app = await createTestApp({ DATABASE_URL: (await createTestDatabase('sqlite')).url }, { controllers: [ParityController] });
     ({ tokens } = await registerAndLogin(app));
-    const { payload } = decodeJwt(tokens.accessToken);
-    subject = {
-      sub: payload.sub as string,
-      username: payload.username as string,
-      roles: payload.roles as string[],
-      sid: payload.sid as string,
-    };
+    subject = subjectOf(tokens.accessToken);
     const other = await registerAndLogin(app);
     revokedToken = other.tokens.accessToken;
     await api(app).post('/api/v1/auth/logout').set(bearer(revokedToken)).expect(204);

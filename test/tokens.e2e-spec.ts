@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { api, ADMIN_ENV, bearer, decodeJwt, registerAndLogin, TokenPair } from './support/http';
-import { base64url, forgeAccessToken, nowSeconds, signJwt, Subject } from './support/jwt-forge';
+import { base64url, forgeAccessToken, nowSeconds, signJwt, Subject, subjectOf } from './support/jwt-forge';
 import { createTestApp, createTestDatabase, testDatabases } from './support/test-app';
 
 const ME = '/api/v1/auth/me';
@@ -30,13 +30,7 @@ describe.each(testDatabases())('access-token verification on %s', (kind) => {
     drop = db.drop;
     app = await createTestApp({ DATABASE_URL: db.url, ...ADMIN_ENV });
     ({ tokens } = await registerAndLogin(app));
-    const { payload } = decodeJwt(tokens.accessToken);
-    subject = {
-      sub: payload.sub as string,
-      username: payload.username as string,
-      roles: payload.roles as string[],
-      sid: payload.sid as string,
-    };
+    subject = subjectOf(tokens.accessToken);
   });
   afterAll(async () => {
     await app?.close();

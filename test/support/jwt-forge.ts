@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { TEST_JWT_SECRET } from './test-app';
+import { decodeJwt } from './http';
 
 /** What the app puts in iss / aud by default (API.md, JWT_ISSUER / JWT_AUDIENCE). */
 export const ISSUER = 'gatehouse';
@@ -60,4 +61,10 @@ export function forgeAccessToken(subject: Subject, options: ForgeOptions = {}): 
 
 function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}
+
+/** The subject of a real access token, so a test can forge others for the same user and session. */
+export function subjectOf(accessToken: string): Subject {
+  const { payload } = decodeJwt(accessToken);
+  return { sub: payload.sub as string, username: payload.username as string, roles: payload.roles as string[], sid: payload.sid as string };
 }

@@ -1,3 +1,4 @@
+import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +62,8 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** Replaces providers before the app is built (e.g. shorter token lifetimes than any variable allows). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Test-only controllers mounted beside the app's own, under the same global guards. */
+  controllers?: Type[];
 }
 
 /**
@@ -75,7 +78,7 @@ export async function createTestApp(
   Object.assign(process.env, TEST_ENV, env);
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
   try {
-    const builder = Test.createTestingModule({ imports: [await AppModule.forRoot()] });
+    const builder = Test.createTestingModule({ imports: [await AppModule.forRoot()], controllers: options.controllers ?? [] });
     const moduleRef = await (options.override?.(builder) ?? builder).compile();
     moduleRef.useLogger(['error']);
     const config = moduleRef.get<AppConfig>(appConfig.KEY);
