@@ -1,6 +1,6 @@
 /**
- * @nestjs/throttler is CommonJS and require()s @nestjs/common and @nestjs/core, which are ES modules in Nest 12. Node
- * (20.19+) allows that; Jest's runtime on Node 20 does not. Compiling Nest to CommonJS would give the tests a second
+ * @nestjs/throttler is CommonJS and require()s @nestjs/common and @nestjs/core, which are ES modules in Nest 12. Jest
+ * keeps what require() loads apart from what import loads, so a require()d or CommonJS-compiled Nest would be a second
  * copy of it (a second Reflector, which DI would not recognise), so this transform hands such packages the very modules
  * the ES-module code imported, put on globalThis by nest-for-cjs.ts (a setup file).
  */

@@ -7,8 +7,7 @@ describe('registerJsonBodyParser', () => {
   let app: FastifyInstance;
   let url: string;
 
-  // A real listener and fetch rather than app.inject(): light-my-request requires `cookie`, an ES module that
-  // Jest's CommonJS runtime cannot load on Node 20 unless jest.config.js compiles it.
+  // A real listener and fetch rather than app.inject(): the parser is checked on the bytes a client really sends.
   beforeAll(async () => {
     app = Fastify();
     registerJsonBodyParser(app);
