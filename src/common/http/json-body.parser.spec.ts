@@ -1,4 +1,5 @@
 import Fastify, { FastifyInstance } from 'fastify';
+import { AppException } from '../errors';
 import { registerJsonBodyParser } from './json-body.parser';
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -11,6 +12,12 @@ describe('registerJsonBodyParser', () => {
   beforeAll(async () => {
     app = Fastify();
     registerJsonBodyParser(app);
+    // The app's exception filter in small: the parser's refusals carry their code and status.
+    app.setErrorHandler((error, _request, reply) =>
+      error instanceof AppException
+        ? reply.code(error.status).send({ statusCode: error.status, code: error.code, message: error.details })
+        : reply.code(500).send({ statusCode: 500 }),
+    );
     app.post('/echo', (request, reply) => reply.send({ body: request.body ?? null }));
     url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/echo`;
   });
@@ -19,7 +26,7 @@ describe('registerJsonBodyParser', () => {
     await app.close();
   });
 
-  async function post(payload: string): Promise<{ statusCode: number; json: () => unknown }> {
+  async function post(payload: string | Buffer): Promise<{ statusCode: number; json: () => unknown }> {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
     const body: unknown = await response.json();
     return { statusCode: response.status, json: () => body };
@@ -53,7 +60,45 @@ describe('registerJsonBodyParser', () => {
     const response = await post(payload);
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    expect(response.json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
+  });
+
+  // Decoding would turn each of these into U+FFFD, so that different passwords became the same string.
+  it.each([
+    ['FF FE FD', Buffer.from([0xff, 0xfe, 0xfd])],
+    ['C0 C1 F5', Buffer.from([0xc0, 0xc1, 0xf5])],
+    ['an overlong "/" (C0 AF)', Buffer.from([0xc0, 0xaf])],
+    ['an encoded surrogate (ED A0 80)', Buffer.from([0xed, 0xa0, 0x80])],
+    ['a truncated sequence (E2 82)', Buffer.from([0xe2, 0x82])],
+  ])('refuses a string holding the bytes %s with 400 MALFORMED_JSON', async (_, bytes) => {
+    const payload = Buffer.concat([Buffer.from('{"password":"pw '), bytes, Buffer.from('"}')]);
+
+    const response = await post(payload);
+
+    expect([response.statusCode, response.json()]).toEqual([
+      400,
+      { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid UTF-8' },
+    ]);
+  });
+
+  it.each([
+    ['a lone high surrogate', '{"email":"\\ud800@example.com"}', 'email'],
+    ['a lone low surrogate', '{"password":"\\udfff"}', 'password'],
+    ['a reversed pair', '{"password":"\\udc00\\ud800"}', 'password'],
+    ['a nested string', '{"profile":{"names":["ok","\\ud800"]}}', 'profile.names.1'],
+  ])('refuses %s with 400 VALIDATION_FAILED naming the field', async (_, payload, field) => {
+    const response = await post(payload);
+
+    expect([response.statusCode, response.json()]).toEqual([
+      400,
+      { statusCode: 400, code: 'VALIDATION_FAILED', message: [`${field} must be well-formed Unicode text (no lone surrogate)`] },
+    ]);
+  });
+
+  it('keeps well-formed text outside the Basic Multilingual Plane (a surrogate pair)', async () => {
+    const response = await post('{"password":"\\ud83d\\udd11 key 🔑 ключ"}');
+
+    expect(response.json()).toEqual({ body: { password: '🔑 key 🔑 ключ' } });
   });
 
   it('leaves Object.prototype untouched by a __proto__ body', async () => {
