@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { createAppValidationPipe } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
+import { edgeErrorHandlers } from './common/http/edge-errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
 import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
@@ -62,10 +63,20 @@ const SWAGGER_UI_HEADERS = securityHeaders({ contentSecurityPolicy: { directives
 /** Nest's own body parser is off: configureApp installs the stricter JSON parser below. Logs wait for pino. */
 export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
 
-/** Fastify with pino as its logger (JSON lines, request ids, redaction); `logDestination` lets tests read the lines. */
+/**
+ * Fastify with pino as its logger (JSON lines, request ids, redaction); `logDestination` lets tests read the lines.
+ * Slow clients are cut off (408) by Node's own timers, which Fastify turns off by default: a body trickled a byte at
+ * a time would otherwise hold its connection for ever. Node checks them every `connectionsCheckingInterval`, so that
+ * is kept well under the shortest.
+ */
 export function createFastifyAdapter(config: AppConfig, logDestination?: DestinationStream): FastifyAdapter {
+  const { headersMs, requestMs, keepAliveMs } = config.timeouts;
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
+    http: { headersTimeout: headersMs, connectionsCheckingInterval: Math.min(1000, headersMs / 4) },
+    ...edgeErrorHandlers(API_HEADERS),
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     loggerInstance: createRootLogger(config.logLevel, logDestination),
     // One access-log line per response comes from our onResponse hook, not Fastify's two.
@@ -81,6 +92,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   const metrics = app.get(MetricsService);
   app.useLogger(new PinoNestLogger(fastify.log));
   registerRequestHooks(fastify, metrics);
+  fastify.decorate('edgeErrorCounter', metrics.requests);
   registerJsonBodyParser(fastify);
   app.setGlobalPrefix('api', { exclude: OPERATIONAL_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   app.enableVersioning({ type: VersioningType.URI });

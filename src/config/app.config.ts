@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { parseDurationSeconds } from './duration';
 import { validatedEnvironment } from './environment';
 
 export const appConfig = registerAs('app', () => {
@@ -15,6 +16,11 @@ export const appConfig = registerAs('app', () => {
           .filter(Boolean)
       : [],
     trustProxy: trustedProxies(env.TRUST_PROXY),
+    timeouts: {
+      headersMs: parseDurationSeconds(env.HEADERS_TIMEOUT)! * 1000,
+      requestMs: parseDurationSeconds(env.REQUEST_TIMEOUT)! * 1000,
+      keepAliveMs: parseDurationSeconds(env.KEEP_ALIVE_TIMEOUT)! * 1000,
+    },
   };
 });
 

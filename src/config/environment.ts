@@ -16,6 +16,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { parseDurationSeconds } from './duration';
 
 /** Seconds or a number with a unit; never zero. */
 const DURATION = /^\s*0*[1-9]\d{0,8}[smhd]?\s*$/;
@@ -152,6 +153,18 @@ export class Environment {
   })
   TRUST_PROXY = 'false';
 
+  /** How long a client may take to send a request's headers: a slowloris client is cut off with 408. */
+  @Matches(DURATION, { message: 'HEADERS_TIMEOUT must be seconds or a duration such as 10s' })
+  HEADERS_TIMEOUT = '10s';
+
+  /** How long a client may take to send a whole request, headers and body: a trickled body ends with 408 too. */
+  @Matches(DURATION, { message: 'REQUEST_TIMEOUT must be seconds or a duration such as 30s' })
+  REQUEST_TIMEOUT = '30s';
+
+  /** How long an idle keep-alive connection stays open between requests; above a load balancer's own idle timeout. */
+  @Matches(DURATION, { message: 'KEEP_ALIVE_TIMEOUT must be seconds or a duration such as 72s' })
+  KEEP_ALIVE_TIMEOUT = '72s';
+
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED = true;
@@ -178,6 +191,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   const problems = validateSync(env).map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
   if (env.NODE_ENV === 'production' && env.JWT_SECRET && PLACEHOLDER_SECRET.test(env.JWT_SECRET)) {
     problems.push('JWT_SECRET: looks like a placeholder; generate a random one (see .env.example)');
+  }
+  if (problems.length === 0 && parseDurationSeconds(env.HEADERS_TIMEOUT)! > parseDurationSeconds(env.REQUEST_TIMEOUT)!) {
+    // Node refuses a server whose headers may take longer than the whole request.
+    problems.push('HEADERS_TIMEOUT: may not be longer than REQUEST_TIMEOUT');
   }
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -8,7 +8,8 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AllExceptionsFilter, ErrorBody } from './all-exceptions.filter';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { ErrorBody } from './error-body';
 import { AppException, TokenException } from './app.exception';
 import { ErrorCode } from './error-code';
 
@@ -38,10 +39,14 @@ function answerTo(exception: unknown): Answer {
 
 describe('AllExceptionsFilter', () => {
   let loggedErrors: unknown[];
+  let loggedWarnings: unknown[];
 
+  // Nest's Logger stands in for a request's own (there is none here); its console output is captured, not printed.
   beforeEach(() => {
     loggedErrors = [];
+    loggedWarnings = [];
     jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void loggedErrors.push(message));
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void loggedWarnings.push(message));
   });
 
   afterEach(() => {
@@ -89,6 +94,8 @@ describe('AllExceptionsFilter', () => {
 
     expect(answer.status).toBe(401);
     expect(answer.body?.code).toBe('TOKEN_EXPIRED');
+    // The rejection is logged by its code alone: a token is a credential.
+    expect(loggedWarnings).toEqual([{ context: 'Errors', event: 'token_rejected', code: 'TOKEN_EXPIRED', msg: 'token rejected' }]);
     expect(answer.headers).toEqual({
       'WWW-Authenticate': 'Bearer realm="gatehouse", error="invalid_token", error_description="The access token has expired"',
     });

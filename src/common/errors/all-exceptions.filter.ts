@@ -2,15 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { AppException, TokenException } from './app.exception';
-import { ERROR_CATALOG } from './error-catalog';
+import { catalogBody, ErrorBody, errorBody } from './error-body';
 import { ErrorCode } from './error-code';
-
-export interface ErrorBody {
-  statusCode: number;
-  code: ErrorCode;
-  message: string | string[];
-  error: string;
-}
 
 const REALM = 'Bearer realm="gatehouse"';
 
@@ -33,8 +26,11 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   403: ErrorCode.FORBIDDEN,
   404: ErrorCode.NOT_FOUND,
   405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
   413: ErrorCode.PAYLOAD_TOO_LARGE,
+  414: ErrorCode.URI_TOO_LONG,
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  431: ErrorCode.HEADERS_TOO_LARGE,
   429: ErrorCode.TOO_MANY_REQUESTS,
   503: ErrorCode.DATABASE_UNAVAILABLE,
 };
@@ -103,15 +99,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     log.error({ context: 'Errors' }, exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { body: catalogBody(ErrorCode.INTERNAL_ERROR), headers: {} };
   }
-}
-
-function errorBody(status: number, code: ErrorCode, message: string | string[]): ErrorBody {
-  return { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' };
-}
-
-/** The body of one of our own codes: its status from the catalog, and the catalog's message unless told otherwise. */
-function catalogBody(code: ErrorCode, message: string | string[] = ERROR_CATALOG[code].message): ErrorBody {
-  return errorBody(ERROR_CATALOG[code].status, code, message);
 }
 
 function challengeFor(body: ErrorBody): Record<string, string> {

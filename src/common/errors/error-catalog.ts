@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { ErrorCode } from './error-code';
 
 interface CatalogEntry {
-  status: HttpStatus;
+  status: number;
   /** When a client sees it, for the operation's description. */
   when: string;
   /** The message sent when the thrower gives none; the OpenAPI example too. */
@@ -20,8 +20,16 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: 'the input breaks a rule; `message` lists every problem, one per field',
     message: ['username must be 3-32 characters: letters, digits, _ . -', 'email must be a valid email address'],
   },
-  MALFORMED_JSON: { status: HttpStatus.BAD_REQUEST, when: 'the body is not valid JSON', message: 'The request body is not valid JSON' },
-  BAD_REQUEST: { status: HttpStatus.BAD_REQUEST, when: 'the request is malformed', message: 'Bad Request' },
+  MALFORMED_JSON: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the body is not valid JSON (or not UTF-8), nests too deep or holds a prototype key',
+    message: 'The request body is not valid JSON',
+  },
+  BAD_REQUEST: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the request is malformed: a bad escape in the URL, or bytes that are not HTTP',
+    message: 'The request is malformed',
+  },
   RESET_TOKEN_INVALID: {
     status: HttpStatus.BAD_REQUEST,
     when: 'the reset token is unknown, used, expired or malformed',
@@ -88,6 +96,21 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     when: 'the body is not application/json',
     message: 'Unsupported Media Type',
+  },
+  URI_TOO_LONG: {
+    status: HttpStatus.URI_TOO_LONG,
+    when: 'a path parameter is over 100 characters',
+    message: 'A path parameter is too long',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431, // Request Header Fields Too Large: not in Nest's HttpStatus
+    when: 'the request line and headers are over 16 kB',
+    message: 'The request headers are too large',
+  },
+  REQUEST_TIMEOUT: {
+    status: HttpStatus.REQUEST_TIMEOUT,
+    when: 'the client took longer than `HEADERS_TIMEOUT` for its headers or `REQUEST_TIMEOUT` for its whole request; the connection is closed',
+    message: 'The request took too long to arrive',
   },
   TOO_MANY_REQUESTS: {
     status: HttpStatus.TOO_MANY_REQUESTS,
