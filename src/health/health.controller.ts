@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
-import { ApiErrors } from '../common/openapi';
+import { ApiErrors, ApiNoDatabaseErrors } from '../common/openapi';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -17,6 +17,7 @@ export class HealthController {
 
   @Public()
   @Get('live')
+  @ApiNoDatabaseErrors()
   @ApiOperation({ operationId: 'health_live', summary: 'Answers 200 while the process runs' })
   @ApiOkResponse({
     description: 'The process runs',
@@ -28,6 +29,7 @@ export class HealthController {
 
   @Public()
   @Get('ready')
+  @ApiNoDatabaseErrors()
   @ApiOperation({ operationId: 'health_ready', summary: 'Answers 200 when the database (and Redis, if configured) answer' })
   @ApiOkResponse({
     description: 'Every dependency answers (Terminus health-check result)',

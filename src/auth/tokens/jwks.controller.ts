@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth';
+import { ApiNoDatabaseErrors } from '../../common/openapi';
 import type { KeyRing } from './key-ring';
 import { KEY_RING } from './tokens.service';
 
@@ -35,6 +36,7 @@ export class JwksController {
 
   @Public()
   @Get('jwks.json')
+  @ApiNoDatabaseErrors()
   // Verifiers may cache for five minutes: a rotation keeps the old key listed for longer than that.
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ operationId: 'keys_jwks', summary: 'Public keys for verifying access tokens (RFC 7517)' })

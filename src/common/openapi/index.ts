@@ -1,3 +1,3 @@
 export { ApiErrors } from './api-errors.decorator';
 export { ErrorResponseDto } from './error-response.dto';
-export { finishDocument, PUBLIC_OPERATION_EXTENSION } from './openapi-document';
+export { ApiNoDatabaseErrors, finishDocument, PUBLIC_OPERATION_EXTENSION } from './openapi-document';
