@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // The examples and the benchmark are plain Node ES modules, outside the TypeScript project.
-    files: ['examples/**/*.mjs', 'bench/**/*.mjs'],
+    files: ['examples/**/*.mjs', 'bench/**/*.mjs', 'scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
