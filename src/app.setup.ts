@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import { createAppValidationPipe } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
-import { edgeErrorHandlers } from './common/http/edge-errors';
+import { edgeErrorHandlers, UNMATCHED_ROUTE } from './common/http/edge-errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
 import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
@@ -35,9 +35,6 @@ const SWAGGER_UI_CSP = {
   styleSrc: ["'self'", "'unsafe-inline'"],
   upgradeInsecureRequests: null,
 };
-
-/** The metrics and log label of requests that matched no route: never the URL, so the label set stays bounded. */
-const UNMATCHED_ROUTE = 'unmatched';
 
 /** Operational routes stay outside `/api/v1`. */
 const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-known/jwks.json'];

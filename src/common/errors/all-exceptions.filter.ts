@@ -30,8 +30,8 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   413: ErrorCode.PAYLOAD_TOO_LARGE,
   414: ErrorCode.URI_TOO_LONG,
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  431: ErrorCode.HEADERS_TOO_LARGE,
   429: ErrorCode.TOO_MANY_REQUESTS,
+  431: ErrorCode.HEADERS_TOO_LARGE,
   503: ErrorCode.DATABASE_UNAVAILABLE,
 };
 

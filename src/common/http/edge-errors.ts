@@ -17,8 +17,8 @@ declare module 'fastify' {
   }
 }
 
-/** The metrics label of requests refused before routing: never the URL, so the label set stays bounded. */
-const REFUSED_ROUTE = 'unmatched';
+/** The metrics and log label of requests that matched no route: never the URL, so the label set stays bounded. */
+export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Node's HTTP parser codes with an answer of their own; every other parser failure is a 400. */
 const PARSER_ERRORS: Record<string, ErrorCode> = {
@@ -47,10 +47,10 @@ export function edgeErrorHandlers(
     frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
       const body = catalogBody(ROUTER_ERRORS[error.code] ?? ErrorCode.BAD_REQUEST);
       request.log.info(
-        { method: request.method, route: REFUSED_ROUTE, statusCode: body.statusCode, reason: error.code },
+        { method: request.method, route: UNMATCHED_ROUTE, statusCode: body.statusCode, reason: error.code },
         'request refused',
       );
-      request.server.edgeErrorCounter?.forRoute(request.method, REFUSED_ROUTE).record(body.statusCode, 0);
+      request.server.edgeErrorCounter?.forRoute(request.method, UNMATCHED_ROUTE).record(body.statusCode, 0);
       void reply.headers(headers).header('x-request-id', request.id).code(body.statusCode).send(body);
     },
 
@@ -64,10 +64,10 @@ export function edgeErrorHandlers(
       const body = catalogBody(PARSER_ERRORS[error.code ?? ''] ?? ErrorCode.BAD_REQUEST);
       const requestId = randomUUID();
       this.log.info(
-        { requestId, route: REFUSED_ROUTE, statusCode: body.statusCode, reason: error.code },
+        { requestId, route: UNMATCHED_ROUTE, statusCode: body.statusCode, reason: error.code },
         'request refused by the HTTP parser',
       );
-      this.edgeErrorCounter?.forRoute('unknown', REFUSED_ROUTE).record(body.statusCode, 0);
+      this.edgeErrorCounter?.forRoute('unknown', UNMATCHED_ROUTE).record(body.statusCode, 0);
       // The parser cannot go on after an error, so the connection is closed once the answer is out.
       socket.end(rawResponse(body.statusCode, JSON.stringify(body), { ...headers, 'x-request-id': requestId }), () => socket.destroy());
     },
