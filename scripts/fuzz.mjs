@@ -4,7 +4,9 @@
 // without the API.md body and a `code`.
 //
 //   node scripts/fuzz.mjs [--url http://127.0.0.1:3000] [--requests 6000] [--seed 1] [--admin user:password]
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { clearTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -32,7 +34,7 @@ const pick = (list) => list[Math.floor(random() * list.length)];
 const int = (max) => Math.floor(random() * max);
 
 const PATH_VALUES = [
-  () => crypto.randomUUID(),
+  () => randomUUID(),
   () => '%ff',
   () => '%c0%af', // an overlong "/"
   () => '%ED%A0%80', // a UTF-8-encoded surrogate
