@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { originListProblems } from './origins';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -140,12 +141,23 @@ export class Environment {
   @Max(3600)
   REVOCATION_POLL_SECONDS = 5;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  REFRESH_REUSE_GRACE_SECONDS = 10;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   @IsOptional()
   @IsString()
   CORS_ORIGINS?: string = undefined;
+
+  /** Unset: `http://localhost:<PORT>` (appConfig). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string = undefined;
 
   @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, {
     message: 'TRUST_PROXY must be false, true, a hop count or proxy addresses (CIDR allowed)',
@@ -179,6 +191,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production' && env.JWT_SECRET && PLACEHOLDER_SECRET.test(env.JWT_SECRET)) {
     problems.push('JWT_SECRET: looks like a placeholder; generate a random one (see .env.example)');
   }
+  if (env.CORS_ORIGINS) problems.push(...originListProblems('CORS_ORIGINS', env.CORS_ORIGINS));
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
