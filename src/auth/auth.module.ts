@@ -74,6 +74,7 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
   ],
-  exports: [AdminAccountService],
+  // BrowserSessions: every other way to sign in (second factor, passkey, identity provider) answers through it.
+  exports: [AdminAccountService, BrowserSessions],
 })
 export class AuthModule {}
