@@ -59,9 +59,3 @@ export function readCookie(request: CookieCarrier, name: string): CookieLookup {
   }
   return found === undefined ? { absent: true } : { value: found };
 }
-
-/** Whether the request has any of our cookies (their names only: for deciding whether to clear them). */
-export function hasSessionCookie(request: CookieCarrier): boolean {
-  const header = request.headers.cookie;
-  return typeof header === 'string' && (header.includes(ACCESS_COOKIE) || header.includes(REFRESH_COOKIE));
-}
