@@ -1,14 +1,14 @@
 import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../src/auth/auth.service';
 import { CsrfService } from '../src/auth/browser/csrf.service';
 import { SessionsService } from '../src/sessions/sessions.service';
+import { Browser, launchChromium } from './support/chromium';
 import { api, login, newUser, register } from './support/http';
 import { freePort, within } from './support/instance';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
@@ -23,14 +23,6 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // No request interception: Playwright answers intercepted CORS preflights itself with "allow everything", which
 // would hide exactly what is tested here. A barrier inside the API holds the two tabs' refreshes instead.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACT = join('test-artifacts', 'browser-app.png');
 
 /** A page of an attacker's: a form that posts itself to `action` on load, or a blank page to run fetch from. */
@@ -59,8 +51,8 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
   let app: NestFastifyApplication;
   let spa: ChildProcess;
   const attackers: Server[] = [];
+  let browser: Browser;
   let context: BrowserContext;
-  let profile: string;
   const ports = { api: 0, app: 0, evil: 0, sibling: 0 };
   const origin = { api: '', app: '', evil: '', sibling: '' };
   const pageErrors: string[] = [];
@@ -90,23 +82,16 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
     await listen(evil, ports.evil, '127.0.0.1');
     await listen(sibling, ports.sibling, '::');
 
-    profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 900, height: 800 },
-      timeout: 30_000,
-    });
+    browser = await launchChromium({ width: 900, height: 800 });
+    context = browser.context;
     context.setDefaultTimeout(10_000);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     spa?.kill();
     for (const server of attackers) server.close();
     await app?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   afterEach(() => jest.restoreAllMocks());

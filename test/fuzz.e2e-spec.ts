@@ -85,7 +85,30 @@ const anyBody = fc.oneof(
 /** Hostile bodies of every kind, and as many of the route's own shape, so the deeper code is reached as often. */
 const bodyFor = (route: string) => fc.oneof(anyBody, WELL_TYPED[route]);
 
-describe('fuzzing the public auth routes (SQLite)', () => {
+/** Header text Node will send: tab, printable ASCII and Latin-1, often near the cookie and CSRF syntax. */
+const headerText = fc.oneof(
+  fc.string({
+    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)),
+  }),
+  fc
+    .array(fc.constantFrom(';', '=', ' ', '"', ',', '__Host-gh-at', '__Secure-gh-rt', 'eyJ', '.', 'x'), { maxLength: 400 })
+    .map((parts) => parts.join('')),
+  fc.tuple(fc.constantFrom(';', '=', 'a=b; ', '\u00e9'), fc.integer({ min: 1, max: 9000 })).map(([unit, count]) => unit.repeat(count)),
+);
+
+/** The browser-session headers, each random or missing. */
+const browserHeaders = fc.record(
+  {
+    cookie: headerText,
+    'x-csrf-token': headerText,
+    origin: fc.oneof(headerText, fc.constantFrom('null', 'http://localhost:3000', 'https://evil.example')),
+    'sec-fetch-site': fc.oneof(headerText, fc.constantFrom('cross-site', 'same-site', 'same-origin', 'none')),
+    'x-token-transport': fc.oneof(headerText, fc.constant('cookie')),
+  },
+  { requiredKeys: [] },
+);
+
+describe('fuzzing the auth routes (SQLite)', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
@@ -116,41 +139,6 @@ describe('fuzzing the public auth routes (SQLite)', () => {
     },
     30_000,
   );
-});
-
-/** Header text Node will send: tab, printable ASCII and Latin-1, often near the cookie and CSRF syntax. */
-const headerText = fc.oneof(
-  fc.string({
-    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)),
-  }),
-  fc
-    .array(fc.constantFrom(';', '=', ' ', '"', ',', '__Host-gh-at', '__Secure-gh-rt', 'eyJ', '.', 'x'), { maxLength: 400 })
-    .map((parts) => parts.join('')),
-  fc.tuple(fc.constantFrom(';', '=', 'a=b; ', '\u00e9'), fc.integer({ min: 1, max: 9000 })).map(([unit, count]) => unit.repeat(count)),
-);
-
-/** The browser-session headers, each random or missing. */
-const browserHeaders = fc.record(
-  {
-    cookie: headerText,
-    'x-csrf-token': headerText,
-    origin: fc.oneof(headerText, fc.constantFrom('null', 'http://localhost:3000', 'https://evil.example')),
-    'sec-fetch-site': fc.oneof(headerText, fc.constantFrom('cross-site', 'same-site', 'same-origin', 'none')),
-    'x-token-transport': fc.oneof(headerText, fc.constant('cookie')),
-  },
-  { requiredKeys: [] },
-);
-
-describe('fuzzing the cookie and CSRF headers (SQLite)', () => {
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    const db = await createTestDatabase('sqlite');
-    app = await createTestApp({ DATABASE_URL: db.url });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
 
   it.each([
     ['GET', '/api/v1/auth/me'],
