@@ -69,6 +69,7 @@ describe('route inventory', () => {
     ).toEqual([
       'AccountRecoveryController',
       'AuthController',
+      'BrowserSessionsController',
       'HealthController',
       'JwksController',
       'MetricsController',
@@ -86,7 +87,7 @@ describe('route inventory', () => {
     expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard]);
   });
 
-  it('makes public exactly register, login, refresh, the mailed-link routes, the JWKS and liveness', () => {
+  it('makes public exactly register, login, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the JWKS and liveness', () => {
     expect(
       routes
         .filter((r) => r.isPublic)
@@ -94,6 +95,7 @@ describe('route inventory', () => {
         .sort(),
     ).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /auth/csrf',
       'GET /health/live',
       'GET /health/ready',
       'GET /metrics',

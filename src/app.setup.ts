@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { createAppValidationPipe } from './auth/passwords/password-policy';
 import { AllExceptionsFilter } from './common/errors';
 import { ErrorResponseDto, finishDocument } from './common/openapi';
+import { registerCors } from './common/http/cors';
 import { edgeErrorHandlers, UNMATCHED_ROUTE } from './common/http/edge-errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { securityHeaders } from './common/http/security-headers';
@@ -100,7 +101,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       isUnavailable: isDatabaseUnavailable,
     }),
   );
-  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
+  registerCors(fastify, config.corsOrigins);
   if (config.swaggerEnabled) setUpSwagger(app);
 }
 
@@ -168,7 +169,9 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .setDescription(
       'Authentication and users: JWT access tokens, single-use refresh tokens, sessions and roles.\n\n' +
         'Log in with `POST /api/v1/auth/login`, press **Authorize** and paste the `accessToken` (without "Bearer"). ' +
-        'Every error answers `{ statusCode, code, message, error }` with a stable `code`.',
+        'Every error answers `{ statusCode, code, message, error }` with a stable `code`.\n\n' +
+        'Browser apps send `X-Token-Transport: cookie` on login and refresh to get HttpOnly cookies instead of tokens, ' +
+        'and `X-CSRF-Token` on every cookie-authenticated POST, PATCH and DELETE (see the README, "Browser apps").',
     )
     .setVersion('1')
     .setLicense('MIT', 'https://opensource.org/license/mit')

@@ -79,14 +79,62 @@ describeIf(POSTGRES)('two instances on one PostgreSQL', () => {
       expect((await me(b, user.accessToken)).body.code).toBe('TOKEN_REVOKED');
     });
 
-    run('a refresh token spent on A cannot be spent on B', async () => {
+    run('a refresh token spent on A, then its successor, cannot be spent on B', async () => {
       const user = await signUp(a);
       const first = await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
       expect(first.status).toBe(200);
+      const second = await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+      expect(second.status).toBe(200);
       const replay = await call(b, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
       expect(replay).toMatchObject({ status: 401, body: { code: 'REFRESH_TOKEN_REUSED' } });
       // Reuse ended the session everywhere, the newest refresh token included.
-      expect((await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status).toBe(401);
+      expect((await call(a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: second.body.refreshToken } })).status).toBe(401);
+    });
+
+    run('8 refreshes of one token at once, spread over A and B, all land on one chain', async () => {
+      const user = await signUp(a);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          call(i % 2 ? b : a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } }),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
+      const successors = new Set(answers.map((r) => r.body.refreshToken));
+      expect(successors.size).toBe(1);
+      expect(successors.has(user.refreshToken)).toBe(false);
+      for (const [i, answer] of answers.entries()) expect((await me(i % 2 ? a : b, answer.body.accessToken as string)).status).toBe(200);
+      const next = await call(b, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: [...successors][0] } });
+      expect(next.status).toBe(200);
+    });
+  });
+
+  describe('without a grace window (REFRESH_REUSE_GRACE_SECONDS=0)', () => {
+    let a: Instance;
+    let b: Instance;
+    let drop: () => Promise<void>;
+
+    beforeAll(async () => {
+      const db = await createTestDatabase('postgres');
+      drop = db.drop;
+      const env = { DATABASE_URL: db.url, REFRESH_REUSE_GRACE_SECONDS: '0' };
+      [a, b] = await Promise.all([Instance.start(env), Instance.start(env)]);
+    });
+    afterAll(async () => {
+      await Promise.all([a?.stop(), b?.stop()]);
+      await drop?.();
+    });
+
+    it('spends a refresh token exactly once among 8 refreshes at once over A and B', async () => {
+      const user = await signUp(a);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          call(i % 2 ? b : a, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } }),
+        ),
+      );
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+      for (const r of answers.filter((r) => r.status !== 200)) {
+        expect([r.status, ['REFRESH_TOKEN_REUSED', 'REFRESH_TOKEN_INVALID'].includes(r.body.code as string)]).toEqual([401, true]);
+      }
     });
   });
 });

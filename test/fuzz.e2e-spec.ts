@@ -88,7 +88,30 @@ const anyBody = fc.oneof(
 /** Hostile bodies of every kind, and as many of the route's own shape, so the deeper code is reached as often. */
 const bodyFor = (route: string) => fc.oneof(anyBody, WELL_TYPED[route]);
 
-describe('fuzzing the public auth routes (SQLite)', () => {
+/** Header text Node will send: tab, printable ASCII and Latin-1, often near the cookie and CSRF syntax. */
+const headerText = fc.oneof(
+  fc.string({
+    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)),
+  }),
+  fc
+    .array(fc.constantFrom(';', '=', ' ', '"', ',', '__Host-gh-at', '__Secure-gh-rt', 'eyJ', '.', 'x'), { maxLength: 400 })
+    .map((parts) => parts.join('')),
+  fc.tuple(fc.constantFrom(';', '=', 'a=b; ', '\u00e9'), fc.integer({ min: 1, max: 9000 })).map(([unit, count]) => unit.repeat(count)),
+);
+
+/** The browser-session headers, each random or missing. */
+const browserHeaders = fc.record(
+  {
+    cookie: headerText,
+    'x-csrf-token': headerText,
+    origin: fc.oneof(headerText, fc.constantFrom('null', 'http://localhost:3000', 'https://evil.example')),
+    'sec-fetch-site': fc.oneof(headerText, fc.constantFrom('cross-site', 'same-site', 'same-origin', 'none')),
+    'x-token-transport': fc.oneof(headerText, fc.constant('cookie')),
+  },
+  { requiredKeys: [] },
+);
+
+describe('fuzzing the auth routes (SQLite)', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
@@ -109,6 +132,31 @@ describe('fuzzing the public auth routes (SQLite)', () => {
           expect(response.status).toBeLessThan(500);
           if (response.status >= 400) {
             expect(response.headers['content-type']).toMatch(/^application\/json/);
+            expect(response.body).toEqual(
+              expect.objectContaining({ statusCode: response.status, code: expect.stringMatching(/^[A-Z_]+$/), error: expect.any(String) }),
+            );
+          }
+        }),
+        { numRuns: RUNS_PER_ROUTE },
+      );
+    },
+    30_000,
+  );
+
+  it.each([
+    ['GET', '/api/v1/auth/me'],
+    ['POST', '/api/v1/auth/logout'],
+    ['POST', '/api/v1/auth/refresh'],
+    ['GET', '/api/v1/auth/csrf'],
+  ])(
+    '%s %s never answers 5xx to any Cookie, X-CSRF-Token, Origin or Sec-Fetch-Site, and every refusal has the error shape',
+    async (method, path) => {
+      await fc.assert(
+        fc.asyncProperty(browserHeaders, async (headers) => {
+          const response = await (method === 'GET' ? api(app).get(path) : api(app).post(path)).set(headers);
+          expect(response.status).toBeLessThan(500);
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          if (response.status !== 431) {
             expect(response.body).toEqual(
               expect.objectContaining({ statusCode: response.status, code: expect.stringMatching(/^[A-Z_]+$/), error: expect.any(String) }),
             );

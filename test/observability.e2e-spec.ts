@@ -116,21 +116,35 @@ describe('security headers and CORS (CORS_ORIGINS=https://app.example)', () => {
     else expect(raw).toMatch(/^HTTP\/1\.1 400/);
   });
 
-  it('answers a preflight from an allowed origin and gives nothing to another', async () => {
+  it('answers a preflight from an allowed origin with credentials, and gives nothing to another', async () => {
     const preflight = (origin: string) =>
       api(ctx.app)
         .options(LOGIN)
         .set('origin', origin)
         .set('access-control-request-method', 'POST')
-        .set('access-control-request-headers', 'content-type');
+        .set('access-control-request-headers', 'content-type, x-token-transport');
     const allowed = await preflight('https://app.example');
-    expect(allowed.status).toBeLessThan(300);
-    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
-    expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
-    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
-    expect((await preflight('https://app.example.evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+      'access-control-allow-headers': 'Content-Type, Authorization, X-CSRF-Token, X-Token-Transport',
+      vary: 'Origin',
+    });
+    const corsHeaders = (headers: Record<string, string>) => Object.keys(headers).filter((name) => name.startsWith('access-control-'));
+    for (const origin of ['https://evil.example', 'https://app.example.evil.example', 'http://app.example', 'null', '*']) {
+      const refused = await preflight(origin);
+      expect(corsHeaders(refused.headers)).toEqual([]);
+      expect(refused.status).toBe(404);
+    }
     const simple = await api(ctx.app).get('/health/live').set('origin', 'https://evil.example');
-    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    expect(corsHeaders(simple.headers)).toEqual([]);
+    const allowedSimple = await api(ctx.app).get('/health/live').set('origin', 'https://app.example');
+    expect(allowedSimple.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-credentials': 'true',
+    });
   });
 });
 

@@ -28,6 +28,7 @@ const PUBLIC_OPERATIONS = [
   'auth_register',
   'auth_login',
   'auth_refresh',
+  'auth_csrf',
   'auth_password_forgot',
   'auth_password_reset',
   'auth_email_verify',
@@ -123,9 +124,16 @@ describe('OpenAPI document (/docs-json)', () => {
     expect(codes('auth_login', '403')).toEqual(expect.arrayContaining(['ACCOUNT_DISABLED']));
     expect(codes('auth_login', '429')).toEqual(['TOO_MANY_REQUESTS']);
     expect(codes('auth_refresh', '401')).toEqual(['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED']);
+    expect(codes('auth_refresh', '403')).toEqual(['CSRF_FAILED']);
+    expect(codes('auth_csrf', '401')).toEqual(['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_REVOKED']);
     expect(codes('auth_change_password', '401')).toContain('INVALID_CREDENTIALS');
     expect(codes('sessions_revoke', '404')).toEqual(['SESSION_NOT_FOUND']);
-    for (const id of ['users_list', 'users_get', 'users_update', 'users_delete']) expect(codes(id, '403')).toEqual(['FORBIDDEN']);
+    for (const id of ['users_list', 'users_get']) expect(codes(id, '403')).toEqual(['FORBIDDEN']);
+    for (const id of ['users_update', 'users_delete']) expect(codes(id, '403')).toEqual(['FORBIDDEN', 'CSRF_FAILED']);
+    for (const id of ['auth_logout', 'auth_logout_all', 'auth_change_password', 'sessions_revoke']) {
+      expect(codes(id, '403')).toEqual(['CSRF_FAILED']);
+    }
+    for (const id of ['auth_me', 'sessions_list']) expect(codes(id, '403')).toEqual([]);
     for (const id of ['users_get', 'users_update', 'users_delete']) expect(codes(id, '404')).toEqual(['USER_NOT_FOUND']);
     expect(codes('users_update', '409')).toEqual(['USER_EXISTS']);
     expect(codes('health_ready', '503')).toEqual(['SERVICE_UNAVAILABLE']);

@@ -1,4 +1,4 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +21,20 @@ class ParityController {
   @UseGuards(AuthGuard('jwt'))
   @Get('passport')
   passport(@Req() request: { user?: unknown }): unknown {
+    return request.user;
+  }
+
+  @Post('global')
+  @HttpCode(200)
+  globalPost(@Req() request: { user?: unknown }): unknown {
+    return request.user;
+  }
+
+  @Public()
+  @UseGuards(AuthGuard('jwt'))
+  @Post('passport')
+  @HttpCode(200)
+  passportPost(@Req() request: { user?: unknown }): unknown {
     return request.user;
   }
 }
@@ -124,6 +138,14 @@ describe('AuthGuard("jwt") answers as the global JwtAuthGuard does', () => {
       'TOKEN_INVALID',
     ],
     ['a revoked session', withToken(() => revokedToken), 'TOKEN_REVOKED'],
+    ['garbage in the access cookie', () => ({ cookie: '__Host-gh-at=this-is-not-a-jwt' }), 'TOKEN_INVALID'],
+    ['the access cookie twice', () => ({ cookie: `__Host-gh-at=${tokens.accessToken}; __Host-gh-at=x` }), 'TOKEN_INVALID'],
+    ['a revoked session in the access cookie', () => ({ cookie: `__Host-gh-at=${revokedToken}` }), 'TOKEN_REVOKED'],
+    [
+      'the Basic scheme beside a valid access cookie',
+      () => ({ authorization: 'Basic dTpw', cookie: `__Host-gh-at=${tokens.accessToken}` }),
+      'TOKEN_MISSING',
+    ],
   ];
 
   it.each(refusals)('refuses %s identically', async (_name, headers, code) => {
@@ -132,10 +154,27 @@ describe('AuthGuard("jwt") answers as the global JwtAuthGuard does', () => {
     expect([status, (body as { code?: unknown }).code]).toEqual([401, code]);
   });
 
+  it('asks both for the CSRF proof of a cookie-authenticated POST, and refuses alike without it', async () => {
+    const post = (route: string, headers: Headers) => api(app).post(`/api/v1/parity/${route}`).set(headers);
+    const cookie = { cookie: `__Host-gh-at=${tokens.accessToken}` };
+    const refused = await Promise.all(['global', 'passport'].map((route) => post(route, cookie)));
+    expect(refused.map((r) => [r.status, r.body.code as unknown])).toEqual([
+      [403, 'CSRF_FAILED'],
+      [403, 'CSRF_FAILED'],
+    ]);
+    const csrf = (await api(app).get('/api/v1/auth/csrf').set(cookie)).body.csrfToken as string;
+    const allowed = await Promise.all(['global', 'passport'].map((route) => post(route, { ...cookie, 'x-csrf-token': csrf })));
+    expect(allowed.map((r) => [r.status, r.body.via as unknown])).toEqual([
+      [200, 'cookie'],
+      [200, 'cookie'],
+    ]);
+  });
+
   it.each([
-    ['Authorization: Bearer', () => bearer(tokens.accessToken)],
-    ['x-access-token', () => ({ 'x-access-token': tokens.accessToken })],
-  ])('accepts a valid token through %s with the same request.user', async (_name, headers) => {
+    ['Authorization: Bearer', () => bearer(tokens.accessToken), 'header'],
+    ['x-access-token', () => ({ 'x-access-token': tokens.accessToken }), 'header'],
+    ['the access cookie', () => ({ cookie: `__Host-gh-at=${tokens.accessToken}` }), 'cookie'],
+  ])('accepts a valid token through %s with the same request.user', async (_name, headers, via) => {
     const { status, body } = await bothAnswers(headers());
 
     expect(status).toBe(200);
@@ -145,6 +184,7 @@ describe('AuthGuard("jwt") answers as the global JwtAuthGuard does', () => {
       roles: subject.roles,
       sessionId: subject.sid,
       tokenId: expect.any(String),
+      via,
     });
   });
 });

@@ -135,14 +135,19 @@ describe.each(testDatabases())('sessions on %s', (kind) => {
       expect(response.body.accessToken).toBeUndefined();
     });
 
-    it('lets exactly one of 8 concurrent refreshes with one token win', async () => {
+    it('puts 8 concurrent refreshes with one token on one chain (the grace window): one successor, a live session', async () => {
       const { tokens } = await registerAndLogin(app);
       const responses = await Promise.all(Array.from({ length: 8 }, () => refresh(app, tokens.refreshToken)));
-      const statuses = responses.map((r) => r.status);
-      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-      expect(statuses.filter((s) => s === 401)).toHaveLength(7);
-      for (const r of responses.filter((r) => r.status === 401))
-        expect(['REFRESH_TOKEN_REUSED', 'REFRESH_TOKEN_INVALID']).toContain(r.body.code);
+      expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+      const successors = new Set(responses.map((r) => r.body.refreshToken as string));
+      expect(successors.size).toBe(1);
+      const [successor] = successors;
+      for (const r of responses) await expectAlive(app, r.body.accessToken);
+      // The one successor was written once: it spends like any token, and then the first one is older than the last.
+      const next = (await refresh(app, successor)).body as TokenPair;
+      await expectAlive(app, next.accessToken);
+      await expectRefreshRefused(app, tokens.refreshToken, 'REFRESH_TOKEN_REUSED');
+      await expectRevoked(app, next.accessToken);
     });
   });
 
@@ -324,5 +329,37 @@ describe.each(testDatabases())('sessions on %s', (kind) => {
       await expectRevoked(app, tokens.accessToken);
       expect(queries).toEqual([]);
     });
+  });
+});
+
+describe.each(testDatabases())('refresh without a grace window (REFRESH_REUSE_GRACE_SECONDS=0) on %s', (kind) => {
+  let app: NestFastifyApplication;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase(kind);
+    drop = db.drop;
+    app = await createTestApp({ DATABASE_URL: db.url, ...ENV, REFRESH_REUSE_GRACE_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  it('lets exactly one of 8 concurrent refreshes with one token win; the rest are reuse', async () => {
+    const { tokens } = await registerAndLogin(app);
+    const responses = await Promise.all(Array.from({ length: 8 }, () => refresh(app, tokens.refreshToken)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+    for (const r of responses.filter((r) => r.status === 401))
+      expect(['REFRESH_TOKEN_REUSED', 'REFRESH_TOKEN_INVALID']).toContain(r.body.code);
+  });
+
+  it('treats the token spent last as reuse at once', async () => {
+    const { tokens } = await registerAndLogin(app);
+    const next = (await refresh(app, tokens.refreshToken)).body as TokenPair;
+    await expectRefreshRefused(app, tokens.refreshToken, 'REFRESH_TOKEN_REUSED');
+    await expectRevoked(app, next.accessToken);
   });
 });

@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { BrowserContext, Locator, Page } from 'playwright-core';
+import { Browser, launchChromium } from './support/chromium';
 import { newUser } from './support/http';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
 import { createTestApp, createTestDatabase } from './support/test-app';
@@ -13,21 +13,13 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // runs under the app's real security headers (CSP), so a CSP that breaks Swagger UI fails here.
 // The screenshot goes to test-artifacts/ (git-ignored); UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/swagger-ui.png.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACT = join('test-artifacts', 'swagger-ui.png');
 const DOCS_SCREENSHOT = join('docs', 'swagger-ui.png');
 
 describeIf(CHROMIUM)(`Swagger UI at /docs in headless Chromium (${CHROMIUM_PATH})`, () => {
   let app: NestFastifyApplication;
+  let browser: Browser;
   let context: BrowserContext;
-  let profile: string;
   let page: Page;
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
@@ -36,15 +28,8 @@ describeIf(CHROMIUM)(`Swagger UI at /docs in headless Chromium (${CHROMIUM_PATH}
     const database = await createTestDatabase('sqlite');
     app = await createTestApp({ DATABASE_URL: database.url });
     await app.listen(0, '127.0.0.1');
-    profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
-    // Playwright passes the fresh profile folder as --user-data-dir.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-      timeout: 30_000,
-    });
+    browser = await launchChromium({ width: 1280, height: 900 });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
@@ -54,9 +39,8 @@ describeIf(CHROMIUM)(`Swagger UI at /docs in headless Chromium (${CHROMIUM_PATH}
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('registers, logs in, authorizes, reads /auth/me, logs out and is refused', async () => {

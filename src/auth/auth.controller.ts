@@ -1,10 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AuthUser, CurrentUser, Public } from '../common/auth';
+import { createValidationPipe } from '../common/validation/validation.pipe';
 import { AuthService } from './auth.service';
+import { BrowserSessions } from './browser/browser-sessions.service';
+import { CookieSessionDto } from './browser/dto/cookie-session.dto';
+import { CookieReply, IssuesTokens, TokenTransport, Transport } from './browser/token-transport';
 import { AuthenticatedUser } from './authenticated-user';
 import { Client } from './decorators/client-info.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -19,7 +24,13 @@ import { ClientInfo } from '../sessions/session.types';
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  /** The refresh body is validated here, not by the global pipe: no body at all means the refresh cookie. */
+  private readonly refreshBody = createValidationPipe();
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly browser: BrowserSessions,
+  ) {}
 
   @Public()
   @RateLimited()
@@ -35,43 +46,59 @@ export class AuthController {
   @RateLimited(LocalAuthGuard)
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
+  @IssuesTokens('A token pair; send `accessToken` as `Authorization: Bearer …`')
   @ApiOperation({ operationId: 'auth_login', summary: 'Log in with username (or email) and password; opens a session' })
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: TokenPairDto, description: 'A token pair; send `accessToken` as `Authorization: Bearer …`' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.ACCOUNT_DISABLED, ErrorCode.EMAIL_NOT_VERIFIED)
-  login(@Req() request: { user: AuthenticatedUser }, @Client() client: ClientInfo): Promise<TokenPairDto> {
-    return this.auth.login(request.user, client);
+  async login(
+    @Req() request: { user: AuthenticatedUser },
+    @Client() client: ClientInfo,
+    @Transport() transport: TokenTransport,
+  ): Promise<TokenPairDto | CookieSessionDto> {
+    return this.browser.answer(transport, await this.auth.login(request.user, client));
   }
 
   @Public()
   @RateLimited()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
-  @ApiOperation({ operationId: 'auth_refresh', summary: 'Spend a refresh token for a new token pair in the same session' })
-  @ApiOkResponse({ type: TokenPairDto, description: 'The next token pair; the refresh token sent is spent' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.REFRESH_TOKEN_INVALID, ErrorCode.REFRESH_TOKEN_REUSED)
-  refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<TokenPairDto> {
-    return this.auth.refresh(body.refreshToken, client);
+  @IssuesTokens('The next token pair; the refresh token sent is spent')
+  @ApiOperation({
+    operationId: 'auth_refresh',
+    summary: 'Spend a refresh token for a new token pair in the same session',
+    description:
+      'With no body, spends the refresh cookie instead (cookie mode; `X-CSRF-Token` required) and answers in cookies. ' +
+      'The token spent last, shown again within `REFRESH_REUSE_GRACE_SECONDS`, gets the same successor (concurrent tabs).',
+  })
+  @ApiBody({ type: RefreshDto, required: false })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.REFRESH_TOKEN_INVALID, ErrorCode.REFRESH_TOKEN_REUSED, ErrorCode.CSRF_FAILED)
+  async refresh(
+    @Req() request: FastifyRequest,
+    @Client() client: ClientInfo,
+    @Transport() transport: TokenTransport,
+  ): Promise<TokenPairDto | CookieSessionDto> {
+    const spend = (refreshToken: string) => this.auth.refresh(refreshToken, client);
+    if (request.body === undefined) return this.browser.refreshFromCookie(request, transport, spend);
+    const body = (await this.refreshBody.transform(request.body, { type: 'body', metatype: RefreshDto })) as RefreshDto;
+    return this.browser.answer(transport, await spend(body.refreshToken));
   }
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout', summary: 'End this session: its access and refresh tokens stop working' })
   @ApiNoContentResponse({ description: 'Logged out' })
-  logout(@CurrentUser() caller: AuthUser): Promise<void> {
-    return this.auth.logout(caller);
+  async logout(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
+    await this.auth.logout(caller);
+    if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
   @Post('logout-all')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout_all', summary: 'End every session of the caller' })
   @ApiNoContentResponse({ description: 'Logged out everywhere' })
-  logoutAll(@CurrentUser() caller: AuthUser): Promise<void> {
-    return this.auth.logoutEverywhere(caller);
+  async logoutAll(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
+    await this.auth.logoutEverywhere(caller);
+    if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
   @Get('me')

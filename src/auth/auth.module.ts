@@ -9,6 +9,9 @@ import { AdminAccountService } from './admin-account.service';
 import { AuthEvents } from './auth-events';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { BrowserSessionsController } from './browser/browser-sessions.controller';
+import { BrowserSessions } from './browser/browser-sessions.service';
+import { CsrfService } from './browser/csrf.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { LoginLockout } from './lockout/login-lockout.entity';
@@ -37,7 +40,7 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     RateLimitModule,
     MailModule,
   ],
-  controllers: [AuthController, JwksController, AccountRecoveryController],
+  controllers: [AuthController, BrowserSessionsController, JwksController, AccountRecoveryController],
   providers: [
     AuthService,
     AuthEvents,
@@ -63,12 +66,15 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     },
     LocalStrategy,
     JwtStrategy,
+    CsrfService,
+    BrowserSessions,
     // Deny by default: every route needs a token unless @Public(); `useExisting` lets tests override the guards.
     JwtAuthGuard,
     RolesGuard,
     { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
   ],
-  exports: [AdminAccountService],
+  // BrowserSessions: every other way to sign in (second factor, passkey, identity provider) answers through it.
+  exports: [AdminAccountService, BrowserSessions],
 })
 export class AuthModule {}

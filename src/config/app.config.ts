@@ -1,20 +1,24 @@
 import { registerAs } from '@nestjs/config';
 import { parseDurationSeconds } from './duration';
 import { validatedEnvironment } from './environment';
+import { originOf, parseOriginList } from './origins';
 
 export const appConfig = registerAs('app', () => {
   const env = validatedEnvironment();
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const corsOrigins = parseOriginList(env.CORS_ORIGINS);
   return {
     production: env.NODE_ENV === 'production',
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     swaggerEnabled: env.SWAGGER_ENABLED,
-    corsOrigins: env.CORS_ORIGINS
-      ? env.CORS_ORIGINS.split(',')
-          .map((o) => o.trim())
-          .filter(Boolean)
-      : [],
+    publicUrl,
+    corsOrigins,
+    /** Where a cookie-authenticated request may come from (API.md "Browser sessions"): the service, APP_URL, CORS_ORIGINS. */
+    trustedOrigins: [...new Set([originOf(publicUrl), originOf(env.APP_URL), ...corsOrigins])].filter(
+      (origin): origin is string => origin !== undefined,
+    ),
     trustProxy: trustedProxies(env.TRUST_PROXY),
     timeouts: {
       headersMs: parseDurationSeconds(env.HEADERS_TIMEOUT)! * 1000,

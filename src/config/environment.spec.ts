@@ -112,3 +112,19 @@ describe('validate (ConfigModule.forRoot)', () => {
     expect(() => validate({ NODE_ENV: 'production' })).toThrow(ConfigurationError);
   });
 });
+
+describe('browser-session origins', () => {
+  it('takes CORS_ORIGINS as a list of origins and refuses "*", paths and other schemes', () => {
+    expect(() => validateEnvironment({ CORS_ORIGINS: 'http://localhost:5173, https://app.example/' })).not.toThrow();
+    for (const bad of ['*', 'https://app.example/path', 'ftp://files.example', 'app.example', 'https://user@app.example']) {
+      expect(configurationErrorOf({ CORS_ORIGINS: `https://ok.example,${bad}` }).message).toContain('CORS_ORIGINS');
+    }
+  });
+
+  it('defaults REFRESH_REUSE_GRACE_SECONDS to 10, allows 0 (off), and refuses more than 300', () => {
+    expect(validateEnvironment({}).REFRESH_REUSE_GRACE_SECONDS).toBe(10);
+    expect(validateEnvironment({ REFRESH_REUSE_GRACE_SECONDS: '0' }).REFRESH_REUSE_GRACE_SECONDS).toBe(0);
+    expect(configurationErrorOf({ REFRESH_REUSE_GRACE_SECONDS: '301' }).message).toContain('REFRESH_REUSE_GRACE_SECONDS');
+    expect(configurationErrorOf({ PUBLIC_URL: 'not a url' }).message).toContain('PUBLIC_URL');
+  });
+});

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { originListProblems } from './origins';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -141,12 +142,23 @@ export class Environment {
   @Max(3600)
   REVOCATION_POLL_SECONDS = 5;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  REFRESH_REUSE_GRACE_SECONDS = 10;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   @IsOptional()
   @IsString()
   CORS_ORIGINS?: string = undefined;
+
+  /** Unset: `http://localhost:<PORT>` (appConfig). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string = undefined;
 
   @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, {
     message: 'TRUST_PROXY must be false, true, a hop count or proxy addresses (CIDR allowed)',
@@ -196,6 +208,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     // Node refuses a server whose headers may take longer than the whole request.
     problems.push('HEADERS_TIMEOUT: may not be longer than REQUEST_TIMEOUT');
   }
+  if (env.CORS_ORIGINS) problems.push(...originListProblems('CORS_ORIGINS', env.CORS_ORIGINS));
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

@@ -9,9 +9,10 @@ import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';
 import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-tokens';
+import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-grace';
 
 export const ENTITIES = [User, Session, LoginLockout, OneTimeToken];
-export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000, OneTimeTokens1764000200000];
+export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000, OneTimeTokens1764000200000, RefreshGrace1764001600000];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 

@@ -17,6 +17,18 @@ export class Session {
   @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64 })
   refreshTokenHash!: string;
 
+  /** SHA-256 of the refresh token spent last: within the grace window it is told apart from older tokens. */
+  @Column({ name: 'previous_refresh_token_hash', type: 'varchar', length: 64, nullable: true })
+  previousRefreshTokenHash!: string | null;
+
+  /** When that token was spent. */
+  @Column({ name: 'rotated_at', type: Date, nullable: true })
+  rotatedAt!: Date | null;
+
+  /** The current refresh token, sealed under a key derived from the previous one (refresh-successor.ts). */
+  @Column({ name: 'sealed_successor', type: 'varchar', length: 255, nullable: true })
+  sealedSuccessor!: string | null;
+
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;
 

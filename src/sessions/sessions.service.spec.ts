@@ -9,13 +9,18 @@ import { AppException, ErrorCode } from '../common/errors';
 import { authConfig } from '../config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { hashRefreshToken } from './refresh-token';
+import { openSuccessor } from './refresh-successor';
 import { RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
 
 const ACCESS_TTL = 900;
 const REFRESH_TTL = 7 * 86_400;
-const config = { accessTokenTtlSeconds: ACCESS_TTL, refreshTokenTtlSeconds: REFRESH_TTL } as ConfigType<typeof authConfig>;
+/** Without the grace window unless a test says otherwise: the plain single-use rules. */
+const config = { accessTokenTtlSeconds: ACCESS_TTL, refreshTokenTtlSeconds: REFRESH_TTL, refreshReuseGraceSeconds: 0 } as ConfigType<
+  typeof authConfig
+>;
+const GRACE_SECONDS = 10;
 const HOUR_MS = 3_600_000;
 
 const alice = randomUUID();
@@ -154,6 +159,91 @@ describe('SessionsService', () => {
       await rows.update({ id: sessionId }, { userId: null });
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
+    });
+  });
+
+  describe('rotate within the grace window (REFRESH_REUSE_GRACE_SECONDS)', () => {
+    let graceful: SessionsService;
+    beforeEach(() => {
+      graceful = new SessionsService(
+        rows,
+        { ...config, refreshReuseGraceSeconds: GRACE_SECONDS },
+        new RevokedSessions(),
+        new MetricsService(),
+        noSync,
+      );
+    });
+
+    it('answers the token spent last with the same successor, and the session lives', async () => {
+      const first = await graceful.create(alice, client);
+      const second = await graceful.rotate(first.refreshToken, client);
+
+      const again = await graceful.rotate(first.refreshToken, client);
+
+      expect(again).toMatchObject({ sessionId: first.sessionId, userId: alice, refreshToken: second.refreshToken });
+      expect(again.refreshExpiresIn).toBeGreaterThan(REFRESH_TTL - 5);
+      expect(graceful.isRevoked(first.sessionId)).toBe(false);
+      const third = await graceful.rotate(second.refreshToken, client);
+      expect(third.refreshToken).not.toBe(second.refreshToken);
+    });
+
+    it('gives every one of 8 concurrent rotations with one token the one successor, written once', async () => {
+      const first = await graceful.create(alice, client);
+
+      const issued = await Promise.all(Array.from({ length: 8 }, () => graceful.rotate(first.refreshToken, client)));
+
+      expect(new Set(issued.map((i) => i.refreshToken)).size).toBe(1);
+      expect(await rows.findOneByOrFail({ id: first.sessionId })).toMatchObject({
+        refreshTokenHash: hashRefreshToken(issued[0].refreshToken),
+        previousRefreshTokenHash: hashRefreshToken(first.refreshToken),
+      });
+    });
+
+    it('treats the token spent last as reuse once the window has passed', async () => {
+      const first = await graceful.create(alice, client);
+      await graceful.rotate(first.refreshToken, client);
+      await rows.update({ id: first.sessionId }, { rotatedAt: new Date(Date.now() - (GRACE_SECONDS + 1) * 1000) });
+
+      expect((await rejectionOf(graceful.rotate(first.refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
+      expect(graceful.isRevoked(first.sessionId)).toBe(true);
+    });
+
+    it('treats any older token of the chain as reuse, even within the window', async () => {
+      const first = await graceful.create(alice, client);
+      const second = await graceful.rotate(first.refreshToken, client);
+      await graceful.rotate(second.refreshToken, client);
+
+      expect((await rejectionOf(graceful.rotate(first.refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
+      expect(graceful.isRevoked(first.sessionId)).toBe(true);
+    });
+
+    it('treats a made-up token of the session as reuse, not as the spent one', async () => {
+      const first = await graceful.create(alice, client);
+      await graceful.rotate(first.refreshToken, client);
+
+      const forged = `${first.sessionId}.${'A'.repeat(43)}`;
+      expect((await rejectionOf(graceful.rotate(forged, client))).code).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
+    });
+
+    it('keeps the successor out of reach of whoever has only the database', async () => {
+      const first = await graceful.create(alice, client);
+      const second = await graceful.rotate(first.refreshToken, client);
+
+      const row = await rows.findOneByOrFail({ id: first.sessionId });
+      const stored = JSON.stringify(row);
+      expect(stored).not.toContain(second.refreshToken.split('.')[1]);
+      expect(stored).not.toContain(first.refreshToken.split('.')[1]);
+      expect(row.sealedSuccessor).toMatch(/^v1\./);
+      // The stored hash of the spent token is no key to it.
+      expect(await openSuccessor(row.previousRefreshTokenHash!, first.sessionId, row.sealedSuccessor!)).toBeUndefined();
+      expect(await openSuccessor(first.refreshToken, first.sessionId, row.sealedSuccessor!)).toBe(second.refreshToken);
+    });
+
+    it('stores no successor when the window is off', async () => {
+      const first = await service.create(alice, client);
+      await service.rotate(first.refreshToken, client);
+
+      expect((await rows.findOneByOrFail({ id: first.sessionId })).sealedSuccessor).toBeNull();
     });
   });
 

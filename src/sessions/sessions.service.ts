@@ -8,6 +8,7 @@ import { AppException, ErrorCode } from '../common/errors';
 import { authConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
+import { openSuccessor, sealSuccessor } from './refresh-successor';
 import { RevocationSync } from './revocation-sync.service';
 import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
@@ -68,18 +69,25 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Spends a refresh token and issues its successor in the same session. The swap is one conditional UPDATE,
-   * so of two concurrent calls with one token exactly one wins. A token that names a live session but is not its
-   * current token has been spent before (or forged by someone who knows the session): either way the session ends.
+   * so of two concurrent calls with one token exactly one wins. Within the grace window (REFRESH_REUSE_GRACE_SECONDS)
+   * the losers, and any caller that shows the token spent last, get that same successor, opened from its sealed copy
+   * (API.md "Concurrent refreshes"). Any other token that names a live session has been spent before (or forged by
+   * someone who knows the session): either way the session ends.
    */
   async rotate(presented: unknown, client: ClientInfo): Promise<IssuedSession> {
     const sessionId = sessionIdOf(presented);
     if (!sessionId) throw invalidRefreshToken();
+    const spent = presented as string;
     const now = new Date();
     const refreshToken = newRefreshToken(sessionId);
+    const graceOn = this.config.refreshReuseGraceSeconds > 0;
     const result = await this.sessions.update(
-      { id: sessionId, refreshTokenHash: hashRefreshToken(presented as string), revokedAt: IsNull(), expiresAt: MoreThan(now) },
+      { id: sessionId, refreshTokenHash: hashRefreshToken(spent), revokedAt: IsNull(), expiresAt: MoreThan(now) },
       {
         refreshTokenHash: hashRefreshToken(refreshToken),
+        previousRefreshTokenHash: hashRefreshToken(spent),
+        rotatedAt: now,
+        sealedSuccessor: graceOn ? await sealSuccessor(spent, sessionId, refreshToken) : null,
         lastUsedAt: now,
         expiresAt: this.refreshExpiry(now),
         ...(client.userAgent !== undefined && { userAgent: clip(client.userAgent, 512) }),
@@ -92,12 +100,33 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       throw invalidRefreshToken();
     }
     const session = await this.sessions.findOneBy({ id: sessionId });
-    if (session && !session.revokedAt && session.expiresAt > now) {
-      await this.revoke(sessionId);
-      this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
-      throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED);
-    }
-    throw invalidRefreshToken();
+    if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
+    const successor = await this.graceSuccessor(session, spent, now);
+    if (successor) return successor;
+    await this.revoke(sessionId);
+    this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
+    throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED);
+  }
+
+  /** The successor of `spent` when it is the token spent last and that was within the grace window. */
+  private async graceSuccessor(session: Session, spent: string, now: Date): Promise<IssuedSession | undefined> {
+    const graceMs = this.config.refreshReuseGraceSeconds * 1000;
+    const { previousRefreshTokenHash, rotatedAt, sealedSuccessor, userId } = session;
+    if (graceMs === 0 || !userId || !sealedSuccessor || !rotatedAt || now.getTime() - rotatedAt.getTime() > graceMs) return undefined;
+    if (previousRefreshTokenHash !== hashRefreshToken(spent)) return undefined;
+    const successor = await openSuccessor(spent, session.id, sealedSuccessor);
+    // Still the session's current token: the chain has not moved on since.
+    if (!successor || hashRefreshToken(successor) !== session.refreshTokenHash) return undefined;
+    const refreshExpiresIn = Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000));
+    return { sessionId: session.id, userId, refreshToken: successor, refreshExpiresIn };
+  }
+
+  /** The live session whose current refresh token this is (a page that reloaded after its access cookie expired). */
+  async sessionOfRefreshToken(presented: string): Promise<string | undefined> {
+    const sessionId = sessionIdOf(presented);
+    if (!sessionId) return undefined;
+    const session = await this.sessions.findOneBy({ id: sessionId, refreshTokenHash: hashRefreshToken(presented) });
+    return session && !session.revokedAt && session.expiresAt > new Date() ? session.id : undefined;
   }
 
   async revoke(sessionId: string): Promise<void> {

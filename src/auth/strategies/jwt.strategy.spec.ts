@@ -2,10 +2,12 @@ import { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { AppException, ErrorCode } from '../../common/errors';
-import { authConfig } from '../../config';
+import { AppConfig, authConfig } from '../../config';
+import { CsrfService } from '../browser/csrf.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { UserRole } from '../../users/user-role';
 import { HeaderCarrier } from '../access-token.extractor';
+import { KeyRing } from '../tokens/key-ring';
 import { CLOCK_SKEW_SECONDS, TokensService } from '../tokens/tokens.service';
 import { JwtStrategy } from './jwt.strategy';
 
@@ -23,7 +25,10 @@ const sessions: Pick<SessionsService, 'isRevoked'> = { isRevoked: (sessionId) =>
 const secret = Buffer.alloc(32, 7);
 const key = createSecretKey(secret);
 const tokens = new TokensService({ algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] }, config);
-const strategy = new JwtStrategy(tokens, sessions as SessionsService);
+const APP_ORIGIN = 'https://app.example';
+const ring: KeyRing = { algorithm: 'HS256', signing: { key }, verification: new Map(), secret: key, jwks: [] };
+const csrf = new CsrfService(ring, { trustedOrigins: [APP_ORIGIN] } as AppConfig);
+const strategy = new JwtStrategy(tokens, sessions as SessionsService, csrf);
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const authenticate = (token: string) => strategy.authenticateAccessToken(bearer(token));
@@ -72,6 +77,7 @@ describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, 
       roles: ['user'],
       sessionId: 'session-1',
       tokenId: 'token-1',
+      via: 'header',
     });
   });
 
@@ -84,6 +90,7 @@ describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, 
       roles: ['admin'],
       sessionId: 'session-2',
       tokenId: expect.any(String),
+      via: 'header',
     });
   });
 
@@ -144,6 +151,67 @@ describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, 
     const forged = `${header}.${payload}.${createHmac('sha256', Buffer.alloc(32, 8)).update(`${header}.${payload}`).digest('base64url')}`;
 
     expect(codeOf(() => authenticate(forged))).toBe(ErrorCode.TOKEN_INVALID);
+  });
+});
+
+describe('JwtStrategy with the access cookie (API.md "Browser sessions")', () => {
+  const cookie = (token: string, extra: Record<string, string> = {}) => ({
+    method: 'GET',
+    headers: { cookie: `theme=dark; __Host-gh-at=${token}; other=1`, ...extra },
+  });
+  const unsafe = (token: string, headers: Record<string, string>) => ({ ...cookie(token, headers), method: 'POST' });
+
+  it('accepts the access cookie when no token header is sent, and says so', () => {
+    expect(strategy.authenticateAccessToken(cookie(sign(claims())))).toMatchObject({ sessionId: 'session-1', via: 'cookie' });
+  });
+
+  it('lets a header always win: a bad header token is refused even beside a good cookie', () => {
+    const good = sign(claims());
+    expect(codeOf(() => strategy.authenticateAccessToken(cookie(good, { authorization: 'Bearer nonsense' })))).toBe(
+      ErrorCode.TOKEN_INVALID,
+    );
+    expect(codeOf(() => strategy.authenticateAccessToken(cookie(good, { authorization: 'Basic dXNlcjpwYXNz' })))).toBe(
+      ErrorCode.TOKEN_MISSING,
+    );
+    expect(strategy.authenticateAccessToken(cookie('garbage', { 'x-access-token': good })).via).toBe('header');
+  });
+
+  it.each([
+    ['garbage in the cookie', { cookie: '__Host-gh-at=not.a.jwt' }, ErrorCode.TOKEN_INVALID],
+    ['the cookie twice', { cookie: `__Host-gh-at=${'a'.repeat(10)}; __Host-gh-at=b` }, ErrorCode.TOKEN_INVALID],
+    ['a Cookie header over 8 kB', { cookie: `pad=${'x'.repeat(9000)}; __Host-gh-at=abc` }, ErrorCode.TOKEN_INVALID],
+    ['a Cookie header without pairs', { cookie: ';;;=;; ;__Host-gh-at' }, ErrorCode.TOKEN_MISSING],
+    ['an emptied cookie', { cookie: '__Host-gh-at=' }, ErrorCode.TOKEN_MISSING],
+    ['only other cookies', { cookie: 'gh-at=x; __Host-gh-atx=y' }, ErrorCode.TOKEN_MISSING],
+  ])('refuses %s with 401', (_, headers, code) => {
+    expect(codeOf(() => strategy.authenticateAccessToken({ method: 'GET', headers }))).toBe(code);
+  });
+
+  it('reads a 16 kB Cookie header of separators in linear time', () => {
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) errorOf(() => strategy.authenticateAccessToken({ headers: { cookie: ';'.repeat(8000) + '=' } }));
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('needs the CSRF token and a trusted origin for an unsafe method, and nothing for a bearer request', () => {
+    const token = sign(claims());
+    const good = { 'x-csrf-token': csrf.tokenFor('session-1'), origin: APP_ORIGIN };
+    expect(strategy.authenticateAccessToken(unsafe(token, good)).via).toBe('cookie');
+    const refusals: Record<string, string>[] = [
+      { origin: APP_ORIGIN },
+      { ...good, 'x-csrf-token': csrf.tokenFor('session-2') },
+      { ...good, 'x-csrf-token': 'x'.repeat(43) },
+      { ...good, origin: 'null' },
+      { ...good, origin: 'https://app.example.evil' },
+      { 'x-csrf-token': good['x-csrf-token'], 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of refusals) {
+      const error = errorOf(() => strategy.authenticateAccessToken(unsafe(token, headers)));
+      expect([error.status, error.code]).toEqual([403, ErrorCode.CSRF_FAILED]);
+    }
+    expect(strategy.authenticateAccessToken({ method: 'POST', headers: { authorization: `Bearer ${token}`, origin: 'null' } }).via).toBe(
+      'header',
+    );
   });
 });
 

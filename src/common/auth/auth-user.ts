@@ -7,4 +7,6 @@ export interface AuthUser {
   roles: UserRole[];
   sessionId: string;
   tokenId: string;
+  /** Where the token came from: a header, or the access cookie (and then an unsafe request passed the CSRF checks). */
+  via: 'header' | 'cookie';
 }

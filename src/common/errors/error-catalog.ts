@@ -68,6 +68,11 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     message: 'Refresh token was already used; the session has been ended',
   },
   FORBIDDEN: { status: HttpStatus.FORBIDDEN, when: 'the caller lacks the role this needs', message: 'You do not have the role this needs' },
+  CSRF_FAILED: {
+    status: HttpStatus.FORBIDDEN,
+    when: "a cookie-authenticated request that changes something lacks the session's X-CSRF-Token, or comes from an origin or site that may not use the session; nothing was changed",
+    message: 'X-CSRF-Token does not match this session',
+  },
   ACCOUNT_DISABLED: {
     status: HttpStatus.FORBIDDEN,
     when: 'the account is disabled (only said after a correct password)',

@@ -9,8 +9,12 @@ const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-access-token"]',
   'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  ...['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken'].flatMap((key) => [key, `*.${key}`]),
+  ...['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken', 'csrfToken'].flatMap((key) => [
+    key,
+    `*.${key}`,
+  ]),
 ];
 
 export function createRootLogger(level: string, destination?: DestinationStream): PinoLogger {

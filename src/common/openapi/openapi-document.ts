@@ -19,6 +19,8 @@ const NO_DATABASE_ERRORS_EXTENSION = 'x-gatehouse-no-database-errors';
 export const ApiNoDatabaseErrors = () => ApiExtension(NO_DATABASE_ERRORS_EXTENSION, true);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+/** Methods whose cookie-authenticated calls need the CSRF proof (API.md "Browser sessions"). */
+const UNSAFE = new Set(['put', 'post', 'delete', 'patch']);
 
 /**
  * What every operation can answer before its route runs: the router's and Node's refusals (edge-errors.ts) and
@@ -33,8 +35,10 @@ const WITH_BODY = [ErrorCode.VALIDATION_FAILED, ErrorCode.MALFORMED_JSON, ErrorC
 /**
  * The document-wide rules, applied once to the generated document, so that it lists every failure an operation can
  * answer: public operations get `security: []`; every other operation needs the bearer token, so it lists the token
- * failures (401 TOKEN_*); every operation gets the HTTP layer's failures above, and 503 DATABASE_UNAVAILABLE unless
- * it never queries the database. Each merges into what the route documents itself (e.g. 401 INVALID_CREDENTIALS).
+ * failures (401 TOKEN_*), and those that change something 403 CSRF_FAILED (the guard's refusal of a
+ * cookie-authenticated call without its CSRF proof); every operation gets the HTTP layer's failures above, and 503
+ * DATABASE_UNAVAILABLE unless it never queries the database. Each merges into what the route documents itself (e.g.
+ * 401 INVALID_CREDENTIALS).
  */
 export function finishDocument(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
@@ -49,6 +53,7 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
         operation.security = [];
       } else {
         codes.push(...DEFAULT_CODES[401]!);
+        if (UNSAFE.has(method)) codes.push(ErrorCode.CSRF_FAILED);
       }
       if (operation[NO_DATABASE_ERRORS_EXTENSION]) delete operation[NO_DATABASE_ERRORS_EXTENSION];
       else codes.push(ErrorCode.DATABASE_UNAVAILABLE);
