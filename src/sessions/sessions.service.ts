@@ -78,14 +78,15 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     const sessionId = sessionIdOf(presented);
     if (!sessionId) throw invalidRefreshToken();
     const spent = presented as string;
+    const spentHash = hashRefreshToken(spent);
     const now = new Date();
     const refreshToken = newRefreshToken(sessionId);
     const graceOn = this.config.refreshReuseGraceSeconds > 0;
     const result = await this.sessions.update(
-      { id: sessionId, refreshTokenHash: hashRefreshToken(spent), revokedAt: IsNull(), expiresAt: MoreThan(now) },
+      { id: sessionId, refreshTokenHash: spentHash, revokedAt: IsNull(), expiresAt: MoreThan(now) },
       {
         refreshTokenHash: hashRefreshToken(refreshToken),
-        previousRefreshTokenHash: hashRefreshToken(spent),
+        previousRefreshTokenHash: spentHash,
         rotatedAt: now,
         sealedSuccessor: graceOn ? await sealSuccessor(spent, sessionId, refreshToken) : null,
         lastUsedAt: now,
@@ -101,7 +102,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const session = await this.sessions.findOneBy({ id: sessionId });
     if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
-    const successor = await this.graceSuccessor(session, spent, now);
+    const successor = await this.graceSuccessor(session, spent, spentHash, now);
     if (successor) return successor;
     await this.revoke(sessionId);
     this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
@@ -109,11 +110,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** The successor of `spent` when it is the token spent last and that was within the grace window. */
-  private async graceSuccessor(session: Session, spent: string, now: Date): Promise<IssuedSession | undefined> {
+  private async graceSuccessor(session: Session, spent: string, spentHash: string, now: Date): Promise<IssuedSession | undefined> {
     const graceMs = this.config.refreshReuseGraceSeconds * 1000;
     const { previousRefreshTokenHash, rotatedAt, sealedSuccessor, userId } = session;
     if (graceMs === 0 || !userId || !sealedSuccessor || !rotatedAt || now.getTime() - rotatedAt.getTime() > graceMs) return undefined;
-    if (previousRefreshTokenHash !== hashRefreshToken(spent)) return undefined;
+    if (previousRefreshTokenHash !== spentHash) return undefined;
     const successor = await openSuccessor(spent, session.id, sealedSuccessor);
     // Still the session's current token: the chain has not moved on since.
     if (!successor || hashRefreshToken(successor) !== session.refreshTokenHash) return undefined;
