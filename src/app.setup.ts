@@ -10,7 +10,7 @@ import { ErrorResponseDto, finishDocument } from './common/openapi';
 import { registerCors } from './common/http/cors';
 import { edgeErrorHandlers, UNMATCHED_ROUTE } from './common/http/edge-errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
-import { securityHeaders } from './common/http/security-headers';
+import { API_HEADERS, securityHeaders } from './common/http/security-headers';
 import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
@@ -40,22 +40,11 @@ const SWAGGER_UI_CSP = {
 /** Operational routes stay outside `/api/v1`. */
 const OPERATIONAL_ROUTES = ['health/live', 'health/ready', 'metrics', '.well-known/jwks.json'];
 
-/**
- * The CSP of every other response, all JSON: nothing may load and nothing may frame it (with `X-Frame-Options: DENY`,
- * as the OWASP REST Security Cheat Sheet asks of APIs). It is also a sixth the length of Swagger UI's, which every
- * response would otherwise carry.
- */
-const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
-
 /** Where Swagger UI lives: /docs, its assets, and /docs-json. */
 const SWAGGER_PATH = 'docs';
 const SWAGGER_URL_PREFIX = `/${SWAGGER_PATH}`;
 
-/** helmet's defaults (nosniff, HSTS, no X-Powered-By, …), with the CSP for what is served. */
-const API_HEADERS = securityHeaders({
-  contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-  xFrameOptions: { action: 'deny' },
-});
+/** Swagger UI is a rendered page: it gets helmet's full set. */
 const SWAGGER_UI_HEADERS = securityHeaders({ contentSecurityPolicy: { directives: SWAGGER_UI_CSP } });
 
 /** Nest's own body parser is off: configureApp installs the stricter JSON parser below. Logs wait for pino. */

@@ -50,6 +50,17 @@ function forgedToken(accessToken: string): string {
   return forgeAccessToken(subject, { secret: randomBytes(32).toString('base64url') });
 }
 
+/** helmet's headers for rendered pages, which JSON answers do without. */
+const PAGE_ONLY_HEADERS = [
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'cross-origin-opener-policy',
+];
+
 describe('security headers and CORS (CORS_ORIGINS=https://app.example)', () => {
   const ctx = appOn('sqlite', { CORS_ORIGINS: 'https://app.example' });
 
@@ -65,6 +76,18 @@ describe('security headers and CORS (CORS_ORIGINS=https://app.example)', () => {
     expect(response.headers['x-powered-by']).toBeUndefined();
     expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(response.headers['cache-control']).toBe('no-store');
+    // The headers that only mean something to a rendered page stay off JSON answers (README, "Security").
+    for (const pageOnly of PAGE_ONLY_HEADERS) expect(response.headers[pageOnly]).toBeUndefined();
+  });
+
+  it("keeps helmet's page headers for Swagger UI, and lets the JWKS be cached", async () => {
+    const docs = await api(ctx.app).get('/docs');
+    for (const pageOnly of PAGE_ONLY_HEADERS) expect(docs.headers[pageOnly]).toBeDefined();
+    const jwks = await api(ctx.app).get('/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers['cache-control']).toBe('public, max-age=300');
   });
 
   it('serves /docs with a CSP that allows no remote or inline script, and Swagger UI loads only its own scripts', async () => {
