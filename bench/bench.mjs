@@ -2,7 +2,9 @@
 // one core and the load generator on the other (taskset, when present): wrk for the guarded GET when it is installed
 // (one autocannon process cannot saturate a fast server), autocannon otherwise and for the rest. Prints req/s,
 // p50/p99 and the ratio to the limit for each scenario. Options: --duration S (10), --connections N (50),
-// --cost N (bcrypt cost for both login servers, 10), --rounds N (3), --memory (RSS after 10k and 1M guarded requests).
+// --cost N (bcrypt cost for both login servers, 10), --rounds N (3), --skip-memory (leaves out the million guarded
+// requests of the RSS row). Refreshes and start-up are also measured on PostgreSQL when BENCH_DATABASE_URL is set or a
+// server answers on 127.0.0.1:5432 (in a schema of its own, dropped afterwards).
 // The guarded GET and login are measured in rounds that alternate between the servers, after a warm-up of each (JIT).
 // Their ratios are the medians of the rounds' own ratios: each round measures both servers within seconds of each other,
 // so the drift of a shared machine's speed cancels out, where the ratio of two separately taken medians could pair a
@@ -11,6 +13,7 @@
 // (raw-limit-server.mjs says why), and NestJS on Fastify with one guard and nothing else, without and with those headers
 // (nest-floor-server.mjs): the framework's own floor.
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -25,7 +28,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     cost: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
-    memory: { type: 'boolean', default: false },
+    'skip-memory': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(values.duration);
@@ -35,6 +38,9 @@ const ROUNDS = Number(values.rounds);
 const WARM_UP_SECONDS = 3;
 const PINNED = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 const SECRET = randomBytes(32).toString('base64url');
+const LIVE_SESSIONS = 100_000;
+const RECENT_REVOCATIONS = 10_000;
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const PASSWORD = `bench ${randomBytes(8).toString('hex')} password`;
 
 if (!existsSync('dist/main.js')) {
@@ -53,28 +59,29 @@ function freePort() {
 
 /** Starts a server on core 0 and waits until it answers. */
 async function startServer(script, env, readyPath, nodeOptions = []) {
-  const port = await freePort();
+  const started = performance.now();
+  const port = env.PORT ?? (await freePort());
   const node = [...nodeOptions, script];
   const command = PINNED ? ['taskset', ['-c', '0', process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(command[0], command[1], { env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 3000; i++) {
     try {
       const response = await fetch(url + readyPath);
-      if (response.status < 500) return { url, child, pid: child.pid };
+      if (response.status < 500) return { url, child, pid: child.pid, env, startUpMs: performance.now() - started };
     } catch {
       // not yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 10));
   }
   child.kill('SIGKILL');
   throw new Error(`${script} did not start`);
 }
 
-function stop(server) {
+function stop(server, signal = 'SIGTERM') {
   return new Promise((resolve) => {
     server.child.once('exit', resolve);
-    server.child.kill('SIGTERM');
+    server.child.kill(signal);
   });
 }
 
@@ -136,6 +143,48 @@ async function refreshChains(url, tokens) {
   return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99) };
 }
 
+/** A PostgreSQL schema of the bench's own, or null when there is no server to use. */
+async function benchPostgres() {
+  const base = process.env.BENCH_DATABASE_URL ?? LOCAL_POSTGRES;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+  } catch {
+    if (process.env.BENCH_DATABASE_URL) throw new Error(`BENCH_DATABASE_URL does not answer: ${base}`);
+    console.log(`(no PostgreSQL at ${LOCAL_POSTGRES}: its rows are left out; set BENCH_DATABASE_URL to add them)`);
+    return null;
+  }
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  await client.query(`CREATE SCHEMA "${schema}"`);
+  const url = new URL(base);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * Fills the sessions table of the bench user: `live` open sessions and `revoked` ones revoked just now (so they are in
+ * every instance's revoked set), copied from the bench's own session so every column has the app's own format.
+ */
+function seedSessions(file, templateId, live, revoked) {
+  const db = new Database(file);
+  const uuid = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO sessions (id, user_id, refresh_token_hash, user_agent, ip, created_at, last_used_at, expires_at, revoked_at)
+     SELECT ${uuid}, s.user_id, lower(hex(randomblob(32))), s.user_agent, s.ip, s.created_at, s.last_used_at, s.expires_at,
+            CASE WHEN n.i <= ? THEN s.last_used_at END
+     FROM n, sessions s WHERE s.id = ?`,
+  ).run(live + revoked, revoked, templateId);
+  db.close();
+}
+
 async function json(url, path, body, token) {
   const response = await fetch(url + path, {
     method: body ? 'POST' : 'GET',
@@ -151,23 +200,25 @@ function row(scenario, server, m, ratio) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-const gatehouseEnv = {
+const gatehouseEnv = (databaseUrl) => ({
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   JWT_SECRET: SECRET,
-  DATABASE_URL: `sqlite:${join(dir, 'bench.sqlite')}`,
+  DATABASE_URL: databaseUrl,
   BCRYPT_COST: COST,
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   LOG_LEVEL: 'info',
   SWAGGER_ENABLED: 'false',
-};
+});
 
 console.log(
   `Gatehouse benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, bcrypt cost ${COST}, ${PINNED ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}, GET load by ${HAS_WRK ? 'wrk' : 'autocannon'}`,
 );
 
 // --- Gatehouse, with one user and a few sessions ---
-const gatehouse = await startServer('dist/main.js', gatehouseEnv, '/health/live');
+const startUps = [];
+const gatehouse = await startServer('dist/main.js', gatehouseEnv(`sqlite:${join(dir, 'bench.sqlite')}`), '/health/ready');
+startUps.push(['SQLite', 'first start (migrations)', gatehouse.startUpMs]);
 const user = { username: 'bench_user', email: 'bench@example.com', password: PASSWORD };
 await json(gatehouse.url, '/api/v1/auth/register', user);
 const login = await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD });
@@ -176,6 +227,15 @@ const bearer = { authorization: `Bearer ${token}` };
 const meUrl = `${gatehouse.url}/api/v1/auth/me`;
 const meResponse = await fetch(meUrl, { headers: bearer }); // also warms the profile cache
 await meResponse.arrayBuffer();
+// The same user in cookie mode: the access token in the __Host-gh-at cookie instead of the Authorization header.
+const cookieLogin = await fetch(`${gatehouse.url}/api/v1/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-token-transport': 'cookie' },
+  body: JSON.stringify({ username: user.username, password: PASSWORD }),
+});
+const accessCookie = cookieLogin.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('__Host-gh-at='));
+if (!accessCookie) throw new Error('a cookie-mode login set no __Host-gh-at cookie');
+const cookie = { cookie: accessCookie };
 
 // --- the limit server, told which headers Gatehouse answers with (for its with-headers route) ---
 const PER_RESPONSE = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'x-request-id']);
@@ -195,20 +255,25 @@ const guarded = [
   { server: 'NestJS on Fastify, one guard', url: `${floor.url}/me`, rounds: [] },
   { server: 'NestJS on Fastify, one guard, the same headers', url: `${floor.url}/me/with-headers`, rounds: [] },
   { server: 'Gatehouse', url: meUrl, rounds: [] },
+  { server: 'Gatehouse, cookie transport', url: meUrl, headers: cookie, rounds: [] },
 ];
-for (const { url } of guarded) await getLoad(url, bearer, WARM_UP_SECONDS);
-for (let round = 0; round < ROUNDS; round++) for (const one of guarded) one.rounds.push(await getLoad(one.url, bearer));
-const [rawMe, rawWithHeaders, rawAfterStartUp, nestFloor, nestFloorWithHeaders, me] = guarded.map((one) => median(one.rounds));
+for (const { url, headers } of guarded) await getLoad(url, headers ?? bearer, WARM_UP_SECONDS);
+for (let round = 0; round < ROUNDS; round++) for (const one of guarded) one.rounds.push(await getLoad(one.url, one.headers ?? bearer));
+const [rawMe, rawWithHeaders, rawAfterStartUp, nestFloor, nestFloorWithHeaders, me, meByCookie] = guarded.map((one) => median(one.rounds));
 /** Each round's ratio of a server to its limit measured in the same round. */
 const roundRatios = (one, limit) => one.rounds.map((m, i) => m.rps / limit.rounds[i].rps);
 const medianOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const [withHeadersRatios, afterStartUpRatios, floorRatios, floorWithHeadersRatios, gatehouseRatios] = guarded.slice(1).map((one) => roundRatios(one, guarded[0]));
+const [withHeadersRatios, afterStartUpRatios, floorRatios, floorWithHeadersRatios, gatehouseRatios] = guarded.slice(1, 6).map((one) => roundRatios(one, guarded[0]));
+// The target: Gatehouse against the framework's own floor answering with the same headers, round by round.
+const overFloorRatios = roundRatios(guarded[5], guarded[4]);
+const cookieRatios = roundRatios(guarded[6], guarded[5]);
 row('guarded GET /auth/me', guarded[0].server, rawMe);
 row('guarded GET /auth/me', guarded[1].server, rawWithHeaders, medianOf(withHeadersRatios));
 row('guarded GET /auth/me', guarded[2].server, rawAfterStartUp, medianOf(afterStartUpRatios));
 row('guarded GET /auth/me', guarded[3].server, nestFloor, medianOf(floorRatios));
 row('guarded GET /auth/me', guarded[4].server, nestFloorWithHeaders, medianOf(floorWithHeadersRatios));
 row('guarded GET /auth/me', 'Gatehouse', me, medianOf(gatehouseRatios));
+row('guarded GET /auth/me', guarded[6].server, meByCookie, medianOf(cookieRatios));
 
 const loginBody = JSON.stringify({ username: user.username, password: PASSWORD });
 const loginRequest = { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody };
@@ -229,7 +294,7 @@ row('POST /auth/login', 'Gatehouse', gatehouseLogin, loginRatio);
 const pool = [];
 for (let i = 0; i < CONNECTIONS; i++) pool.push((await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
 const refresh = await refreshChains(gatehouse.url, pool);
-row('POST /auth/refresh', 'Gatehouse', refresh);
+row('POST /auth/refresh', 'Gatehouse on SQLite', refresh);
 
 // Guarded latency while logins saturate the CPU
 const [, guardedUnderLoad] = await Promise.all([
@@ -237,6 +302,25 @@ const [, guardedUnderLoad] = await Promise.all([
   load({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: 4, overallRate: 200 }),
 ]);
 row('GET /auth/me while logins saturate', 'Gatehouse', guardedUnderLoad);
+
+// --- PostgreSQL: refreshes and start-up, when BENCH_DATABASE_URL or a local server is there ---
+const postgres = await benchPostgres();
+if (postgres) {
+  let onPg = await startServer('dist/main.js', gatehouseEnv(postgres.url), '/health/ready');
+  startUps.push(['PostgreSQL', 'first start (migrations)', onPg.startUpMs]);
+  await json(onPg.url, '/api/v1/auth/register', user);
+  const pgPool = [];
+  for (let i = 0; i < CONNECTIONS; i++) pgPool.push((await json(onPg.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
+  row('POST /auth/refresh', 'Gatehouse on PostgreSQL', await refreshChains(onPg.url, pgPool));
+  await stop(onPg);
+  onPg = await startServer('dist/main.js', onPg.env, '/health/ready');
+  startUps.push(['PostgreSQL', 'restart', onPg.startUpMs]);
+  await stop(onPg, 'SIGKILL');
+  onPg = await startServer('dist/main.js', onPg.env, '/health/ready');
+  startUps.push(['PostgreSQL', 'after a kill -9', onPg.startUpMs]);
+  await stop(onPg);
+  await postgres.drop();
+}
 
 console.table(rows);
 const listed = (ratios) => ratios.map((r) => r.toFixed(2)).join(', ');
@@ -249,14 +333,33 @@ console.log(`NestJS on Fastify with one guard, nothing else: ${medianOf(floorRat
 console.log(`the same with Gatehouse's response headers: ${medianOf(floorWithHeadersRatios).toFixed(2)} of it (rounds: ${listed(floorWithHeadersRatios)})`);
 console.log(`login: ${loginRatio.toFixed(2)} of raw bcrypt.compare (target ≥ 0.90; rounds: ${listed(loginRatios)})`);
 console.log(`guarded p99 while logins saturate: ${guardedUnderLoad.p99} ms (target < 50 ms)`);
+console.log(`guarded GET over the NestJS floor with the same headers: ${medianOf(overFloorRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(overFloorRatios)})`);
+console.log(`guarded GET by cookie over by bearer: ${medianOf(cookieRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(cookieRatios)})`);
 
-if (values.memory) {
-  const rss = () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(gatehouse.pid)]).stdout.toString().trim()) * 1024;
-  await autocannon({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: CONNECTIONS, amount: 10_000 });
-  const early = rss();
-  await autocannon({ url: `${gatehouse.url}/api/v1/auth/me`, headers: bearer, connections: CONNECTIONS, amount: 1_000_000 });
-  const late = rss();
-  console.log(`RSS after 10k guarded requests ${(early / 2 ** 20).toFixed(0)} MiB, after 1M more ${(late / 2 ** 20).toFixed(0)} MiB (${((late / early - 1) * 100).toFixed(1)} %, target within 20 %)`);
+// --- Memory: a long run of guarded requests, then a large sessions table and revoked set ---
+const rss = (server) => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(server.pid)]).stdout.toString().trim()) * 1024;
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+if (!values['skip-memory']) {
+  await autocannon({ url: meUrl, headers: bearer, connections: CONNECTIONS, amount: 10_000 });
+  const early = rss(gatehouse);
+  await autocannon({ url: meUrl, headers: bearer, connections: CONNECTIONS, amount: 1_000_000 });
+  const late = rss(gatehouse);
+  console.log(`RSS after 10k guarded requests ${mib(early)}, after 1M more ${mib(late)} (${((late / early - 1) * 100).toFixed(1)} %, target within 20 %)`);
 }
 
+// --- Start-up on SQLite: a restart, one with a full sessions table, one after a kill -9 ---
 await Promise.all([stop(raw), stop(rawStarted), stop(floor), stop(gatehouse)]);
+let restarted = await startServer('dist/main.js', gatehouse.env, '/health/ready');
+startUps.push(['SQLite', 'restart', restarted.startUpMs]);
+await stop(restarted);
+const sessionId = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sid;
+seedSessions(join(dir, 'bench.sqlite'), sessionId, LIVE_SESSIONS, RECENT_REVOCATIONS);
+restarted = await startServer('dist/main.js', gatehouse.env, '/health/ready');
+startUps.push(['SQLite', `restart, ${LIVE_SESSIONS} live sessions and ${RECENT_REVOCATIONS} recent revocations`, restarted.startUpMs]);
+await autocannon({ url: `${restarted.url}/api/v1/auth/me`, headers: bearer, connections: CONNECTIONS, amount: 10_000 });
+console.log(`RSS with ${LIVE_SESSIONS} live sessions and ${RECENT_REVOCATIONS} recent revocations, after 10k guarded requests: ${mib(rss(restarted))}`);
+await stop(restarted, 'SIGKILL');
+restarted = await startServer('dist/main.js', gatehouse.env, '/health/ready');
+startUps.push(['SQLite', 'after a kill -9', restarted.startUpMs]);
+await stop(restarted);
+console.table(startUps.map(([database, start, ms]) => ({ database, start, 'ms to /health/ready': Math.round(ms) })));
