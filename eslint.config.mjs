@@ -29,13 +29,26 @@ export default tseslint.config(
     },
   },
   {
-    // The example single-page app: module scripts for the browser, no build step.
-    files: ['examples/browser-app/*.js'],
+    // The example single-page app and the web pages: module scripts for the browser, no build step.
+    files: ['examples/browser-app/*.js', 'src/web/assets/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'module',
-      globals: { document: 'readonly', fetch: 'readonly', console: 'readonly' },
+      globals: {
+        document: 'readonly',
+        fetch: 'readonly',
+        console: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        confirm: 'readonly',
+        navigator: 'readonly',
+        window: 'readonly',
+      },
     },
   },
   {

@@ -116,6 +116,8 @@ describe('route inventory', () => {
       'GET /users/:id': undefined,
       'PATCH /users/:id': ['admin'],
       'DELETE /users/:id': ['admin'],
+      'GET /users/:id/sessions': ['admin'],
+      'DELETE /users/:id/sessions': ['admin'],
     });
   });
 

@@ -15,6 +15,7 @@ import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from '
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
 import { MetricsService } from './metrics/metrics.service';
+import { PAGE_HEADERS, PAGE_URL_PREFIXES, registerWebPages } from './web/web-pages';
 
 /** API.md: JSON bodies over 100 kB answer 413. */
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -46,6 +47,13 @@ const SWAGGER_URL_PREFIX = `/${SWAGGER_PATH}`;
 
 /** Swagger UI is a rendered page: it gets helmet's full set. */
 const SWAGGER_UI_HEADERS = securityHeaders({ contentSecurityPolicy: { directives: SWAGGER_UI_CSP } });
+
+/** JSON gets the API set; Swagger UI and the web pages, which render, get helmet's full set with their own CSP. */
+function headersFor(url: string): Readonly<Record<string, string>> {
+  if (url.startsWith('/api/')) return API_HEADERS;
+  if (url.startsWith(SWAGGER_URL_PREFIX)) return SWAGGER_UI_HEADERS;
+  return PAGE_URL_PREFIXES.some((prefix) => url.startsWith(prefix)) ? PAGE_HEADERS : API_HEADERS;
+}
 
 /** Nest's own body parser is off: configureApp installs the stricter JSON parser below. Logs wait for pino. */
 export const NEST_APPLICATION_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
@@ -92,6 +100,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   );
   registerCors(fastify, config.corsOrigins);
   if (config.swaggerEnabled) setUpSwagger(app);
+  if (config.webPagesEnabled) registerWebPages(fastify);
 }
 
 /** Request id out (X-Request-Id) and into every log line of the request; metrics per response, and a log line per failure. */
@@ -105,8 +114,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    const headers = request.url.startsWith(SWAGGER_URL_PREFIX) ? SWAGGER_UI_HEADERS : API_HEADERS;
-    void reply.headers(headers).header('X-Request-Id', request.id);
+    void reply.headers(headersFor(request.url)).header('X-Request-Id', request.id);
     done();
   });
   // Each route finds its metric series once, as it is registered, so that counting a request costs no lookup by name.

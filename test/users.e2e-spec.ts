@@ -143,6 +143,33 @@ describe.each(testDatabases())('users API on %s', (kind) => {
     });
   });
 
+  describe('GET and DELETE /users/:id/sessions', () => {
+    it("lists a user's live sessions and ends them all, for admins only", async () => {
+      const { id, user, tokens } = await someone();
+      const second = await login(app, user);
+      const listed = await get(`${USERS}/${id}/sessions`);
+      expect(listed.status).toBe(200);
+      expect(listed.body).toHaveLength(2);
+      expect((listed.body as { current: boolean }[]).map((s) => s.current)).toEqual([false, false]);
+      expectError(await get(`${USERS}/${id}/sessions`, tokens.accessToken), 403, 'FORBIDDEN');
+      expectError(await call(api(app).delete(`${USERS}/${id}/sessions`).set(bearer(tokens.accessToken))), 403, 'FORBIDDEN');
+
+      const ended = await call(api(app).delete(`${USERS}/${id}/sessions`).set(bearer(admin)));
+      expect(ended.status).toBe(204);
+      await expectRevoked(tokens.accessToken);
+      await expectRevoked(second.accessToken);
+      expect((await get(`${USERS}/${id}/sessions`)).body).toEqual([]);
+      // The account itself is untouched: the user signs in again.
+      expect((await tryLogin(user.username, user.password)).status).toBe(200);
+    });
+
+    it('answers 404 for an unknown user and 400 for a non-UUID', async () => {
+      expectError(await get(`${USERS}/${randomUUID()}/sessions`), 404, 'USER_NOT_FOUND');
+      expectError(await call(api(app).delete(`${USERS}/${randomUUID()}/sessions`).set(bearer(admin))), 404, 'USER_NOT_FOUND');
+      expectError(await get(`${USERS}/nope/sessions`), 400, 'VALIDATION_FAILED');
+    });
+  });
+
   describe('PATCH /users/:id', () => {
     it('changes roles and ends the sessions that carry the old ones', async () => {
       const { id, user, tokens } = await someone();

@@ -1,11 +1,11 @@
 import { registerAs } from '@nestjs/config';
 import { parseDurationSeconds } from './duration';
-import { validatedEnvironment } from './environment';
+import { appUrlOf, publicUrlOf, validatedEnvironment } from './environment';
 import { originOf, parseOriginList } from './origins';
 
 export const appConfig = registerAs('app', () => {
   const env = validatedEnvironment();
-  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const publicUrl = publicUrlOf(env);
   const corsOrigins = parseOriginList(env.CORS_ORIGINS);
   return {
     production: env.NODE_ENV === 'production',
@@ -13,10 +13,11 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     swaggerEnabled: env.SWAGGER_ENABLED,
+    webPagesEnabled: env.WEB_PAGES_ENABLED,
     publicUrl,
     corsOrigins,
     /** Where a cookie-authenticated request may come from (API.md "Browser sessions"): the service, APP_URL, CORS_ORIGINS. */
-    trustedOrigins: [...new Set([originOf(publicUrl), originOf(env.APP_URL), ...corsOrigins])].filter(
+    trustedOrigins: [...new Set([originOf(publicUrl), originOf(appUrlOf(env)), ...corsOrigins])].filter(
       (origin): origin is string => origin !== undefined,
     ),
     trustProxy: trustedProxies(env.TRUST_PROXY),

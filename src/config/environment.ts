@@ -129,8 +129,10 @@ export class Environment {
   @MaxLength(254)
   MAIL_FROM = 'no-reply@localhost';
 
+  /** Unset: Gatehouse's own /account page, `PUBLIC_URL/account` (appUrlOf). */
+  @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true })
-  APP_URL = 'http://localhost:3000';
+  APP_URL?: string = undefined;
 
   @Transform(toBool)
   @IsBoolean()
@@ -180,6 +182,21 @@ export class Environment {
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED = true;
+
+  /** The /account and /admin pages (src/web). */
+  @Transform(toBool)
+  @IsBoolean()
+  WEB_PAGES_ENABLED = true;
+}
+
+/** Where people are sent (mail links, the end of a provider sign-in): APP_URL, or this service's own /account page. */
+export function appUrlOf(env: Pick<Environment, 'APP_URL' | 'PUBLIC_URL' | 'PORT'>): string {
+  return env.APP_URL ?? `${publicUrlOf(env)}/account`;
+}
+
+/** This service's own base URL: PUBLIC_URL, or localhost on PORT. */
+export function publicUrlOf(env: Pick<Environment, 'PUBLIC_URL' | 'PORT'>): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
 }
 
 export class ConfigurationError extends Error {

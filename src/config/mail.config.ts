@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { validatedEnvironment } from './environment';
+import { appUrlOf, validatedEnvironment } from './environment';
 
 export const mailConfig = registerAs('mail', () => {
   const env = validatedEnvironment();
@@ -8,7 +8,7 @@ export const mailConfig = registerAs('mail', () => {
     smtpUrl: env.SMTP_URL,
     from: env.MAIL_FROM,
     /** Base of the links in mails: the page there posts the token back to the API. */
-    appUrl: env.APP_URL,
+    appUrl: appUrlOf(env),
     requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
   };
 });

@@ -3,6 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { AuthUser, CurrentUser, Roles } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
+import { SessionResponseDto } from '../sessions/session-response.dto';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
@@ -47,6 +48,25 @@ export class UsersController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND, ErrorCode.USER_EXISTS)
   update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, changes);
+  }
+
+  @Get(':id/sessions')
+  @Roles(UserRole.Admin)
+  @ApiOperation({ operationId: 'users_sessions', summary: "A user's live sessions, most recently used first" })
+  @ApiOkResponse({ type: SessionResponseDto, isArray: true, description: 'Their sessions' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
+  sessions(@Param('id', uuid) id: string): Promise<SessionResponseDto[]> {
+    return this.users.sessionsOf(id);
+  }
+
+  @Delete(':id/sessions')
+  @Roles(UserRole.Admin)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'users_end_sessions', summary: 'End every session of a user; their tokens stop working at once' })
+  @ApiNoContentResponse({ description: 'Their sessions are ended' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
+  async endSessions(@Param('id', uuid) id: string): Promise<void> {
+    await this.users.endSessions(id);
   }
 
   @Delete(':id')

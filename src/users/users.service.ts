@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
+import { SessionResponseDto } from '../sessions/session-response.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { AppException, ErrorCode } from '../common/errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
@@ -162,6 +163,22 @@ export class UsersService {
     await this.sessions.revokeAllForUser(id);
     await this.users.delete({ id });
     this.profiles.delete(id);
+  }
+
+  /** A user's live sessions, for an admin ("current" is always false: none of them is the admin's). */
+  async sessionsOf(id: string): Promise<SessionResponseDto[]> {
+    await this.assertExists(id);
+    return this.sessions.listForUser(id, '');
+  }
+
+  /** Ends every session of a user (an admin's "sign them out everywhere"); the account itself stays as it is. */
+  async endSessions(id: string): Promise<void> {
+    await this.assertExists(id);
+    await this.sessions.revokeAllForUser(id);
+  }
+
+  private async assertExists(id: string): Promise<void> {
+    if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
   }
 
   /** The unique indexes decide races between concurrent writers; their violation is the client's 409. */
