@@ -35,7 +35,7 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'module',
-      globals: { document: 'readonly', fetch: 'readonly', console: 'readonly' },
+      globals: { document: 'readonly', fetch: 'readonly', console: 'readonly', location: 'readonly', history: 'readonly', URLSearchParams: 'readonly' },
     },
   },
   {

@@ -355,6 +355,17 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
     expect(late.body).toMatchObject({ code: 'ACCOUNT_DISABLED' });
   });
 
+  it("forgets a deleted user's identities: the next sign-in with one creates a new user", async () => {
+    const subject = newSubject();
+    const account = { email: `${subject}@corp.example`, email_verified: true };
+    const first = await me(await exchange((await signIn(subject, account)).searchParams.get('loginCode')!));
+    await api(app).delete(`/api/v1/users/${first.id}`).set(bearer(adminToken)).expect(204);
+
+    const again = await me(await exchange((await signIn(subject, account)).searchParams.get('loginCode')!));
+    expect(again.id).not.toBe(first.id);
+    expect(again.email).toBe(account.email);
+  });
+
   it('answers 404 PROVIDER_NOT_FOUND for a provider that is not configured', async () => {
     for (const path of [`${OIDC}/google/start`, `${OIDC}/google/callback?state=x`]) {
       const response = await api(app).get(path);
