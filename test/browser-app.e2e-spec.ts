@@ -305,9 +305,11 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
 
     expect(await page.locator('#status').innerText()).toBe('Signed in');
     expect(await page.locator('#username').innerText()).toBe('grace');
-    // The loginCode is spent and off the address bar; the session is in the HttpOnly cookies.
+    // The loginCode is spent and off the address bar; the session is in the HttpOnly cookies, beside the one that tied
+    // the flow to this browser (it travelled on the provider's cross-site redirect back: SameSite=Lax).
     expect(new URL(page.url()).search).toBe('');
-    expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-rt']);
+    expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-oidc', '__Secure-gh-rt']);
+    expect((await apiCookies()).every((cookie) => cookie.httpOnly && cookie.secure)).toBe(true);
     expect(await press(page, 'Who am I?', /^(Still signed in|Signed out)$/)).toBe('Still signed in');
     await page.close();
     expect(pageErrors).toEqual([]);

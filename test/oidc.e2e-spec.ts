@@ -55,18 +55,25 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
     await drop?.();
   });
 
+  /** The browser's cookie for the OIDC routes (the one that ties a flow to the browser that started it). */
+  let browserCookie = '';
+
   async function start(returnTo?: string): Promise<string> {
     const response = await api(app)
       .get(`${OIDC}/corp/start`)
+      .set('cookie', browserCookie)
       .query(returnTo ? { returnTo } : {});
     expect(response.status).toBe(302);
+    const [cookie] = response.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(/^__Secure-gh-oidc=[A-Za-z0-9_-]{43}; HttpOnly; Secure; SameSite=Lax; Path=\/api\/v1\/auth\/oidc; Max-Age=600$/);
+    browserCookie = cookie.split(';')[0];
     return response.headers.location;
   }
 
   /** Delivers the provider's redirect to the app, as the browser would; answers where the app sends it next. */
-  async function deliver(callbackUrl: string): Promise<URL> {
+  async function deliver(callbackUrl: string, cookie = browserCookie): Promise<URL> {
     const url = new URL(callbackUrl);
-    const response = await api(app).get(`${url.pathname}${url.search}`);
+    const response = await api(app).get(`${url.pathname}${url.search}`).set('cookie', cookie);
     expect(response.status).toBe(302);
     expect(response.headers['cache-control']).toBe('no-store');
     return new URL(response.headers.location);
@@ -269,6 +276,28 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
     expect(await userCount()).toBe(before + 1);
   });
 
+  it('ends a sign-in only in the browser that started it (login CSRF), creating nothing', async () => {
+    const subject = newSubject();
+    provider.accounts.set(subject, { email: `${subject}@corp.example`, email_verified: true });
+    const before = await userCount();
+    // An attacker's callback URL, opened by a victim whose browser has no binding cookie, or one of its own.
+    for (const cookie of ['', `__Secure-gh-oidc=${randomBytes(32).toString('base64url')}`]) {
+      const attackers = await provider.signIn(new CookieJar(), await start(`${SPA}/x`), subject, CALLBACK);
+      const landed = await deliver(attackers, cookie);
+      expect(`${landed.origin}${landed.pathname}`).toBe(`${SPA}/x`);
+      expect(errorOf(landed)).toBe('OIDC_STATE_INVALID');
+    }
+    expect(await userCount()).toBe(before);
+
+    // One browser may run two flows at once (two tabs): both keep its one cookie, and both can finish.
+    const binding = browserCookie;
+    const tabs = [await start(`${SPA}/one`), await start(`${SPA}/two`)];
+    expect(browserCookie).toBe(binding);
+    for (const tab of tabs) {
+      expect((await deliver(await provider.signIn(new CookieJar(), tab, subject, CALLBACK))).searchParams.has('loginCode')).toBe(true);
+    }
+  });
+
   it('refuses an ID token with another nonce than the flow’s', async () => {
     const subject = newSubject();
     provider.accounts.set(subject, { email: `${subject}@corp.example`, email_verified: true });
@@ -429,8 +458,9 @@ describeIf(POSTGRES)('a flow across instances (PostgreSQL)', () => {
     const subject = newSubject();
     provider.accounts.set(subject, { email: `${subject}@corp.example`, email_verified: true });
     const started = await fetch(`${a.url}${OIDC}/corp/start`, { redirect: 'manual' });
+    const cookie = started.headers.getSetCookie()[0].split(';')[0];
     const callbackUrl = new URL(await provider.signIn(new CookieJar(), started.headers.get('location')!, subject, CALLBACK));
-    const landed = await fetch(`${b.url}${callbackUrl.pathname}${callbackUrl.search}`, { redirect: 'manual' });
+    const landed = await fetch(`${b.url}${callbackUrl.pathname}${callbackUrl.search}`, { redirect: 'manual', headers: { cookie } });
     expect(landed.status).toBe(302);
     const loginCode = new URL(landed.headers.get('location')!).searchParams.get('loginCode');
     expect(loginCode).toMatch(/^[A-Za-z0-9_-]{43}$/);

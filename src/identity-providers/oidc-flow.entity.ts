@@ -29,6 +29,10 @@ export class OidcFlow {
   @Column({ name: 'code_verifier', type: 'varchar', length: 128 })
   codeVerifier!: string;
 
+  /** SHA-256 of the starting browser's binding cookie (browser-binding.ts); null for a link, started by a signed-in caller. */
+  @Column({ name: 'browser_binding', type: 'varchar', length: 64, nullable: true })
+  browserBinding!: string | null;
+
   @Column({ name: 'return_to', type: 'varchar', length: 2048 })
   returnTo!: string;
 

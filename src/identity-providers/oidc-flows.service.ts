@@ -18,6 +18,8 @@ export interface NewFlow {
   userId: string | null;
   nonce: string;
   codeVerifier: string;
+  /** The hash of the starting browser's binding (login flows). */
+  browserBinding: string | null;
   returnTo: string;
 }
 
@@ -52,8 +54,8 @@ export class OidcFlows {
     if (result.affected !== 1) return undefined;
     const flow = await this.flows.findOneBy({ stateHash });
     if (!flow) return undefined;
-    const { provider, purpose, userId, nonce, codeVerifier, returnTo } = flow;
-    return { provider, purpose, userId, nonce, codeVerifier, returnTo };
+    const { provider, purpose, userId, nonce, codeVerifier, browserBinding, returnTo } = flow;
+    return { provider, purpose, userId, nonce, codeVerifier, browserBinding, returnTo };
   }
 
   async issueLoginCode(userId: string, now = new Date()): Promise<string> {

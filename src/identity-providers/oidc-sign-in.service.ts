@@ -14,7 +14,7 @@ import { AppException, ErrorCode } from '../common/errors';
 import { oidcConfig } from '../config';
 import { ClientInfo } from '../sessions/session.types';
 import { UsersService } from '../users/users.service';
-import { OidcFlowPurpose } from './oidc-flow.entity';
+import { hashBinding } from './browser-binding';
 import { ClaimedFlow, OidcFlows } from './oidc-flows.service';
 import { DiscoveredProvider, OidcProviders } from './oidc-providers.service';
 import { ProviderAccounts, ProviderProfile } from './provider-accounts.service';
@@ -24,11 +24,15 @@ import { resolveReturnTo, withOutcome } from './return-to';
 const MAX_STATE_LENGTH = 512;
 const MAX_CODE_LENGTH = 4096;
 
-/** What the callback route hands over: the parsed query (a repeated name is an array) and the raw one. */
+/** What the callback route hands over: the parsed query (a repeated name is an array), the raw one, the binding cookie. */
 export interface CallbackRequest {
   query: Record<string, unknown>;
   rawQuery: string;
+  browserBinding: string | undefined;
 }
+
+/** Who starts a flow: a browser signing in (bound to it), or a signed-in user linking an identity. */
+export type FlowStarter = { purpose: 'login'; browserBinding: string } | { purpose: 'link'; userId: string };
 
 /**
  * The authorization-code flow with PKCE S256, `state` and `nonce` (RFC 9700 §2.1, OpenID Connect Core §3.1): start
@@ -48,12 +52,20 @@ export class OidcSignIn {
   ) {}
 
   /** The provider's authorization URL for a new flow (its `state`, `nonce` and PKCE challenge travel in it). */
-  async start(providerId: string, returnTo: string | undefined, purpose: OidcFlowPurpose, userId: string | null = null): Promise<string> {
+  async start(providerId: string, returnTo: string | undefined, starter: FlowStarter): Promise<string> {
     const { settings, client } = this.providers.get(providerId);
     const target = resolveReturnTo(returnTo, this.config.appUrl, this.config.returnOrigins);
     const codeVerifier = randomPKCECodeVerifier();
     const nonce = randomNonce();
-    const state = await this.flows.begin({ provider: settings.id, purpose, userId, nonce, codeVerifier, returnTo: target });
+    const state = await this.flows.begin({
+      provider: settings.id,
+      purpose: starter.purpose,
+      userId: starter.purpose === 'link' ? starter.userId : null,
+      browserBinding: starter.purpose === 'login' ? hashBinding(starter.browserBinding) : null,
+      nonce,
+      codeVerifier,
+      returnTo: target,
+    });
     return buildAuthorizationUrl(client, {
       redirect_uri: settings.redirectUri,
       scope: settings.scopes.join(' '),
@@ -76,7 +88,7 @@ export class OidcSignIn {
     }
     this.providers.settingsOf(providerId);
     const flow = typeof state === 'string' ? await this.flows.claim(state) : undefined;
-    if (!flow || flow.provider !== providerId) {
+    if (!flow || flow.provider !== providerId || !startedHere(flow, request.browserBinding)) {
       return withOutcome(flow?.returnTo ?? this.config.appUrl, { error: ErrorCode.OIDC_STATE_INVALID });
     }
     try {
@@ -150,4 +162,10 @@ export class OidcSignIn {
     this.logger.warn({ event: 'oidc_failed', provider: flow.provider, purpose: flow.purpose, reason });
     throw new AppException(ErrorCode.OIDC_FAILED);
   }
+}
+
+/** A login flow ends only in the browser that started it; a link flow is bound to its user instead. */
+function startedHere(flow: ClaimedFlow, browserBinding: string | undefined): boolean {
+  if (flow.browserBinding === null) return flow.purpose === 'link';
+  return browserBinding !== undefined && hashBinding(browserBinding) === flow.browserBinding;
 }

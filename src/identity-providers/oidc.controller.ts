@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Query, Redirect, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CookieSessionDto } from '../auth/browser/dto/cookie-session.dto';
 import { BrowserSessions } from '../auth/browser/browser-sessions.service';
-import { IssuesTokens, TokenTransport, Transport } from '../auth/browser/token-transport';
+import { CookieReply, IssuesTokens, TokenTransport, Transport } from '../auth/browser/token-transport';
 import { Client } from '../auth/decorators/client-info.decorator';
 import { TokenPairDto } from '../auth/dto/token-pair.dto';
 import { RateLimited } from '../auth/rate-limit/rate-limited.decorator';
@@ -11,6 +11,7 @@ import { AuthUser, CurrentUser, Public } from '../common/auth';
 import { ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { ClientInfo } from '../sessions/session.types';
+import { bindingCookie, browserBinding, presentedBinding } from './browser-binding';
 import { AuthorizationUrlDto } from './dto/authorization-url.dto';
 import { ExchangeDto } from './dto/exchange.dto';
 import { LinkDto } from './dto/link.dto';
@@ -48,10 +49,18 @@ export class OidcController {
     operationId: 'oidc_start',
     summary: 'Begin signing in with a provider: redirects to it (authorization code, PKCE S256, state, nonce)',
   })
-  @ApiFoundResponse({ description: "To the provider's authorization endpoint" })
+  @ApiFoundResponse({ description: "To the provider's authorization endpoint; sets the cookie that ties the flow to this browser" })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.RETURN_URL_NOT_ALLOWED, ErrorCode.PROVIDER_NOT_FOUND, ErrorCode.PROVIDER_UNAVAILABLE)
-  async start(@Param('provider') provider: string, @Query() query: StartQueryDto): Promise<{ url: string; statusCode: number }> {
-    return { url: await this.signIn.start(provider, query.returnTo, 'login'), statusCode: HttpStatus.FOUND };
+  async start(
+    @Param('provider') provider: string,
+    @Query() query: StartQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: CookieReply,
+  ): Promise<{ url: string; statusCode: number }> {
+    const binding = browserBinding(request);
+    const url = await this.signIn.start(provider, query.returnTo, { purpose: 'login', browserBinding: binding });
+    reply.header('set-cookie', bindingCookie(binding));
+    return { url, statusCode: HttpStatus.FOUND };
   }
 
   @Public()
@@ -73,7 +82,8 @@ export class OidcController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.PROVIDER_NOT_FOUND)
   async callback(@Param('provider') provider: string, @Req() request: FastifyRequest): Promise<{ url: string; statusCode: number }> {
     const rawQuery = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-    const url = await this.signIn.finish(provider, { query: (request.query ?? {}) as Record<string, unknown>, rawQuery });
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const url = await this.signIn.finish(provider, { query, rawQuery, browserBinding: presentedBinding(request) });
     return { url, statusCode: HttpStatus.FOUND };
   }
 
@@ -104,6 +114,6 @@ export class OidcController {
   @ApiOkResponse({ type: AuthorizationUrlDto, description: "The provider's authorization URL for this link flow" })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.RETURN_URL_NOT_ALLOWED, ErrorCode.PROVIDER_NOT_FOUND, ErrorCode.PROVIDER_UNAVAILABLE)
   async link(@Param('provider') provider: string, @Body() body: LinkDto, @CurrentUser() caller: AuthUser): Promise<AuthorizationUrlDto> {
-    return { authorizationUrl: await this.signIn.start(provider, body.returnTo, 'link', caller.userId) };
+    return { authorizationUrl: await this.signIn.start(provider, body.returnTo, { purpose: 'link', userId: caller.userId }) };
   }
 }

@@ -44,6 +44,7 @@ export class IdentityProviders1764001800000 implements MigrationInterface {
           { name: 'user_id', type: uuid, isNullable: true },
           { name: 'nonce', type: 'varchar', length: '64' },
           { name: 'code_verifier', type: 'varchar', length: '128' },
+          { name: 'browser_binding', type: 'varchar', length: '64', isNullable: true },
           { name: 'return_to', type: 'varchar', length: '2048' },
           { name: 'expires_at', type: timestamp },
           { name: 'used_at', type: timestamp, isNullable: true },
