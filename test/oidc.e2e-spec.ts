@@ -276,6 +276,19 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
     expect(await userCount()).toBe(before + 1);
   });
 
+  it('spends a state and a loginCode exactly once under concurrency', async () => {
+    const subject = newSubject();
+    provider.accounts.set(subject, { email: `${subject}@corp.example`, email_verified: true });
+    const callbackUrl = await provider.signIn(new CookieJar(), await start(), subject, CALLBACK);
+    const landings = await Promise.all([deliver(callbackUrl), deliver(callbackUrl), deliver(callbackUrl)]);
+    const codes = landings.map((landed) => landed.searchParams.get('loginCode')).filter((code) => code !== null);
+    expect(codes).toHaveLength(1);
+    expect(landings.map(errorOf).filter(Boolean)).toEqual(['OIDC_STATE_INVALID', 'OIDC_STATE_INVALID']);
+
+    const exchanges = await Promise.all([1, 2, 3].map(() => api(app).post(`${OIDC}/exchange`).send({ loginCode: codes[0] })));
+    expect(exchanges.map((response) => response.status).sort()).toEqual([200, 400, 400]);
+  });
+
   it('ends a sign-in only in the browser that started it (login CSRF), creating nothing', async () => {
     const subject = newSubject();
     provider.accounts.set(subject, { email: `${subject}@corp.example`, email_verified: true });
