@@ -71,8 +71,10 @@ describe('route inventory', () => {
       'AuthController',
       'BrowserSessionsController',
       'HealthController',
+      'IdentitiesController',
       'JwksController',
       'MetricsController',
+      'OidcController',
       'SessionsController',
       'UsersController',
     ]);
@@ -87,7 +89,7 @@ describe('route inventory', () => {
     expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard]);
   });
 
-  it('makes public exactly register, login, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the JWKS and liveness', () => {
+  it('makes public exactly register, login, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking), the JWKS and liveness', () => {
     expect(
       routes
         .filter((r) => r.isPublic)
@@ -96,11 +98,15 @@ describe('route inventory', () => {
     ).toEqual([
       'GET /.well-known/jwks.json',
       'GET /auth/csrf',
+      'GET /auth/oidc/:provider/callback',
+      'GET /auth/oidc/:provider/start',
+      'GET /auth/oidc/providers',
       'GET /health/live',
       'GET /health/ready',
       'GET /metrics',
       'POST /auth/email/verify',
       'POST /auth/login',
+      'POST /auth/oidc/exchange',
       'POST /auth/password/forgot',
       'POST /auth/password/reset',
       'POST /auth/refresh',

@@ -151,6 +151,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
 const OPENAPI_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in, refresh, log out; the caller and their password'],
   ['sessions', "The caller's sessions (one per login)"],
+  ['identity providers', 'Sign in with an OpenID Connect provider; link and unlink its identities'],
   ['users', 'User administration (role `admin`; a user may read themselves)'],
   ['health', 'Liveness, readiness and Prometheus metrics'],
   ['keys', 'Public keys for verifying access tokens'],

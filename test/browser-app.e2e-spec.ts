@@ -11,6 +11,7 @@ import { SessionsService } from '../src/sessions/sessions.service';
 import { Browser, launchChromium } from './support/chromium';
 import { api, login, newUser, register } from './support/http';
 import { freePort, within } from './support/instance';
+import { TestProvider } from './support/oidc-provider';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
 import { createTestApp, createTestDatabase } from './support/test-app';
 
@@ -49,6 +50,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_PATH})`, () => {
   let app: NestFastifyApplication;
+  let provider: TestProvider;
   let spa: ChildProcess;
   const attackers: Server[] = [];
   let browser: Browser;
@@ -65,8 +67,25 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
     origin.evil = `http://127.0.0.1:${ports.evil}`;
     origin.sibling = `http://localhost:${ports.sibling}`;
 
+    // An identity provider on another site (127.0.0.1), with its own login and consent pages.
+    const client = {
+      clientId: 'browser-app',
+      clientSecret: 'a secret made for this run',
+      redirectUri: `${origin.api}/api/v1/auth/oidc/corp/callback`,
+    };
+    provider = await TestProvider.start([client]);
     const database = await createTestDatabase('sqlite');
-    app = await createTestApp({ DATABASE_URL: database.url, CORS_ORIGINS: origin.app, PUBLIC_URL: origin.api, APP_URL: origin.app });
+    app = await createTestApp({
+      DATABASE_URL: database.url,
+      CORS_ORIGINS: origin.app,
+      PUBLIC_URL: origin.api,
+      APP_URL: origin.app,
+      OIDC_PROVIDERS: 'corp',
+      OIDC_CORP_NAME: 'Corp',
+      OIDC_CORP_ISSUER: provider.issuer,
+      OIDC_CORP_CLIENT_ID: client.clientId,
+      OIDC_CORP_CLIENT_SECRET: client.clientSecret,
+    });
     // '::' takes IPv4 and IPv6 alike, whichever `localhost` resolves to.
     await app.listen(ports.api, '::');
     await register(app, user);
@@ -92,6 +111,7 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
     spa?.kill();
     for (const server of attackers) server.close();
     await app?.close();
+    await provider?.stop();
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -131,7 +151,7 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
     first = await openApp();
     await first.getByLabel('Username or email').fill(user.username);
     await first.getByLabel('Password', { exact: true }).fill(user.password);
-    await first.getByRole('button', { name: 'Sign in' }).click();
+    await first.getByRole('button', { name: 'Sign in', exact: true }).click();
     await first.locator('#status').filter({ hasText: 'Signed in' }).waitFor();
     expect(await first.locator('#username').innerText()).toBe(user.username);
 
@@ -265,6 +285,33 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
       mkdirSync(dirname(ARTIFACT), { recursive: true });
       await first.screenshot({ path: ARTIFACT });
     }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('signs in with "Sign in with Corp" through the provider’s own login and consent pages, with cookies again', async () => {
+    provider.accounts.set('grace', { email: 'grace@corp.example', email_verified: true, preferred_username: 'grace' });
+    const page = await openApp();
+    await page.getByRole('button', { name: 'Sign in with Corp' }).click();
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.getByPlaceholder('Enter any login').fill('grace');
+    await page.getByPlaceholder('and password').fill('anything');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.origin === origin.app);
+    await page
+      .locator('#status')
+      .filter({ hasText: /^Signed (in|out)$|failed|CODE|INVALID/ })
+      .waitFor();
+
+    expect(await page.locator('#status').innerText()).toBe('Signed in');
+    expect(await page.locator('#username').innerText()).toBe('grace');
+    // The loginCode is spent and off the address bar; the session is in the HttpOnly cookies, beside the one that tied
+    // the flow to this browser (it travelled on the provider's cross-site redirect back: SameSite=Lax).
+    expect(new URL(page.url()).search).toBe('');
+    expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-oidc', '__Secure-gh-rt']);
+    expect((await apiCookies()).every((cookie) => cookie.httpOnly && cookie.secure)).toBe(true);
+    expect(await press(page, 'Who am I?', /^(Still signed in|Signed out)$/)).toBe('Still signed in');
+    await page.close();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -122,7 +122,8 @@ describe.each(testDatabases())('users API on %s', (kind) => {
       const bob = await someone();
       const byAdmin = await get(`${USERS}/${alice.id}`);
       expect(byAdmin.status).toBe(200);
-      expect(Object.keys(byAdmin.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(byAdmin.body).sort()).toEqual([...USER_KEYS, 'identities'].sort());
+      expect(byAdmin.body.identities).toEqual([]);
       expect(byAdmin.body).toMatchObject({
         id: alice.id,
         username: alice.user.username,

@@ -74,7 +74,7 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
   /** axe-core's serious and critical findings on the page as it is now. Injected over CDP, which the CSP allows. */
   async function accessibilityProblems(page: Page): Promise<string[]> {
     await page.evaluate(axe.source);
-    const results = await page.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run(document));
+    const results = await page.evaluate<axe.AxeResults>('axe.run(document)');
     return results.violations
       .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
       .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);

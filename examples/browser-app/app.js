@@ -65,9 +65,41 @@ $('password-form').addEventListener('submit', async (event) => {
   say(response.ok ? 'Password changed' : await problemOf(response));
 });
 
+async function listProviders() {
+  const providers = await gatehouse.providers();
+  const list = $('provider-list');
+  list.replaceChildren(
+    ...providers.map(({ id, name }) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = `Sign in with ${name}`;
+      // Back to this page, which then exchanges the loginCode the provider's callback adds.
+      button.addEventListener('click', () => location.assign(gatehouse.providerSignInUrl(id, `${location.origin}${location.pathname}`)));
+      item.append(button);
+      return item;
+    }),
+  );
+  $('providers').hidden = providers.length === 0;
+}
+
+/** Back from an identity provider: `?loginCode=` to exchange, or `?error=`. Either way, off the address bar. */
+async function finishProviderSignIn() {
+  const query = new URLSearchParams(location.search);
+  const loginCode = query.get('loginCode');
+  const error = query.get('error');
+  if (!loginCode && !error) return undefined;
+  history.replaceState(null, '', location.pathname);
+  if (error) return `Sign-in with the provider failed: ${error}`;
+  const response = await gatehouse.exchange(loginCode);
+  return response.ok ? undefined : await problemOf(response);
+}
+
 say('Loading…');
+const providerProblem = await finishProviderSignIn();
+await listProviders();
 if ((await gatehouse.restore()) && (await loadUser())) say('Signed in');
 else {
   show(null);
-  say('Signed out');
+  say(providerProblem ?? 'Signed out');
 }

@@ -70,11 +70,36 @@ export function createGatehouse(apiUrl) {
     return response;
   }
 
+  /** The identity providers one can sign in with: `[{ id, name }]`. */
+  async function providers() {
+    const response = await send('/auth/oidc/providers');
+    return response.ok ? response.json() : [];
+  }
+
+  /**
+   * Where to send the browser to sign in with a provider. It comes back to `returnTo` with `?loginCode=` (or
+   * `?error=<code>`); `returnTo` must be on an origin the API allows (APP_URL, CORS_ORIGINS).
+   */
+  function providerSignInUrl(providerId, returnTo) {
+    return `${base}/auth/oidc/${encodeURIComponent(providerId)}/start?returnTo=${encodeURIComponent(returnTo)}`;
+  }
+
+  /** Spends the callback's single-use loginCode for the session cookies, as a password login does. */
+  async function exchange(loginCode) {
+    const response = await send('/auth/oidc/exchange', {
+      method: 'POST',
+      body: { loginCode },
+      headers: { 'x-token-transport': 'cookie' },
+    });
+    if (response.ok) csrfToken = (await response.clone().json()).csrfToken;
+    return response;
+  }
+
   async function logout() {
     const response = await request('/auth/logout', { method: 'POST' });
     csrfToken = undefined;
     return response;
   }
 
-  return { restore, refresh, request, login, logout };
+  return { restore, refresh, request, login, logout, providers, providerSignInUrl, exchange };
 }

@@ -74,7 +74,8 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
   ],
-  // BrowserSessions: every other way to sign in (second factor, passkey, identity provider) answers through it.
-  exports: [AdminAccountService, BrowserSessions],
+  // Every other way to sign in (second factor, passkey, identity provider) opens its session with AuthService.login
+  // and answers through BrowserSessions, as a password login does.
+  exports: [AdminAccountService, AuthService, BrowserSessions],
 })
 export class AuthModule {}

@@ -73,7 +73,7 @@ export class AuthService {
       this.events.login('email_not_verified', user.id, origin);
       throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED);
     }
-    if (this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
+    if (user.passwordHash && this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
     this.events.login('success', user.id, origin);
     return { id: user.id, username: user.username, roles: user.roles };
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { OidcProviderSettings, readOidcProviders } from './oidc-providers';
 import { originListProblems } from './origins';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
@@ -187,6 +188,11 @@ export class Environment {
   @Transform(toBool)
   @IsBoolean()
   WEB_PAGES_ENABLED = true;
+
+  /** Identity providers, e.g. `corp,google`; each has its `OIDC_<ID>_*` variables (oidc-providers.ts). */
+  @IsOptional()
+  @IsString()
+  OIDC_PROVIDERS?: string = undefined;
 }
 
 /** Where people are sent (mail links, the end of a provider sign-in): APP_URL, or this service's own /account page. */
@@ -226,10 +232,20 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push('HEADERS_TIMEOUT: may not be longer than REQUEST_TIMEOUT');
   }
   if (env.CORS_ORIGINS) problems.push(...originListProblems('CORS_ORIGINS', env.CORS_ORIGINS));
+  const oidc = readOidcProviders(env.OIDC_PROVIDERS, raw);
+  problems.push(...oidc.problems);
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
+  oidcProviders.set(env, oidc.providers);
   return env;
+}
+
+/** The identity providers read beside each validated environment (their variables' names depend on OIDC_PROVIDERS). */
+const oidcProviders = new WeakMap<Environment, OidcProviderSettings[]>();
+
+export function oidcProvidersOf(env: Environment): OidcProviderSettings[] {
+  return oidcProviders.get(env) ?? [];
 }
 
 let validated: Environment | undefined;

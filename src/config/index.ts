@@ -4,3 +4,4 @@ export { databaseConfig, type DatabaseConfig } from './database.config';
 export { mailConfig, type MailConfig } from './mail.config';
 export { redisConfig, type RedisConfig } from './redis.config';
 export { ConfigurationError, envFileOptions, validate, validatedEnvironment, validateEnvironment } from './environment';
+export { oidcConfig, type OidcConfig, type OidcProviderConfig } from './oidc.config';

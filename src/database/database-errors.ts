@@ -1,3 +1,5 @@
+import { QueryFailedError } from 'typeorm';
+
 /** Network failures and PostgreSQL's "connection exception" / "operator intervention" classes (SQLSTATE 08, 57P). */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -24,4 +26,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     current = driverError ?? cause;
   }
   return false;
+}
+
+/** True when a write broke a unique index (PostgreSQL 23505, SQLite's constraint codes): the loser of a race. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: string } | undefined)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -19,9 +19,9 @@ export class User {
   @Column({ name: 'email_normalized', type: 'varchar', length: 254, unique: true })
   emailNormalized!: string;
 
-  /** Never selected by default: only the credential check reads it back. */
-  @Column({ name: 'password_hash', type: 'varchar', length: 60, select: false })
-  passwordHash!: string;
+  /** Never selected by default: only the credential check reads it back. Null: the user signs in through a provider. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 60, select: false, nullable: true })
+  passwordHash!: string | null;
 
   @Column({ type: 'simple-array' })
   roles!: UserRole[];

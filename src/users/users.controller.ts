@@ -6,8 +6,10 @@ import { ApiErrors } from '../common/openapi';
 import { SessionResponseDto } from '../sessions/session-response.dto';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
+import { UserDetailResponseDto } from './dto/user-detail-response.dto';
 import { UserPageDto } from './dto/user-page.dto';
 import { UserResponseDto } from './dto/user-response.dto';
+import { LinkedIdentities } from './linked-identities.port';
 import { UserRole } from './user-role';
 import { UsersService } from './users.service';
 
@@ -16,7 +18,10 @@ const uuid = new ParseUUIDPipe({ version: undefined, exceptionFactory: () => App
 @ApiTags('users')
 @Controller({ path: 'users', version: '1' })
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly identities: LinkedIdentities,
+  ) {}
 
   @Get()
   @Roles(UserRole.Admin)
@@ -29,13 +34,14 @@ export class UsersController {
 
   @Get(':id')
   @ApiOperation({ operationId: 'users_get', summary: 'Read one user (admins: anyone; users: themselves)' })
-  @ApiOkResponse({ type: UserResponseDto, description: 'The user' })
+  @ApiOkResponse({ type: UserDetailResponseDto, description: 'The user, with the identity-provider accounts they sign in with' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
-  async get(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
+  async get(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser): Promise<UserDetailResponseDto> {
     if (id !== caller.userId && !caller.roles.includes(UserRole.Admin)) {
       throw new AppException(ErrorCode.FORBIDDEN, 'You may only read your own user');
     }
-    return this.users.getProfile(id);
+    const [user, identities] = await Promise.all([this.users.getProfile(id), this.identities.listFor(id)]);
+    return { ...user, identities };
   }
 
   @Patch(':id')

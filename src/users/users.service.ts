@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { SessionResponseDto } from '../sessions/session-response.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { AppException, ErrorCode } from '../common/errors';
+import { isUniqueViolation } from '../database/database-errors';
 import { canonicalIdentifier } from '../common/validation/identifiers';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
+import { USER_DELETED, UserDeletedEvent } from './events/user-deleted.event';
 import { USER_EMAIL_CHANGED, UserEmailChangedEvent } from './events/user-email-changed.event';
 import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
@@ -163,6 +165,12 @@ export class UsersService {
     await this.sessions.revokeAllForUser(id);
     await this.users.delete({ id });
     this.profiles.delete(id);
+    this.events.emit(USER_DELETED, new UserDeletedEvent(id));
+  }
+
+  /** True when the name (in any case or Unicode form) is taken. */
+  isUsernameTaken(username: string): Promise<boolean> {
+    return this.users.existsBy({ usernameNormalized: canonicalIdentifier(username) });
   }
 
   /** A user's live sessions, for an admin ("current" is always false: none of them is the admin's). */
@@ -198,12 +206,6 @@ function toRecipient({ id, email, emailNormalized, emailVerified, disabled }: Us
 
 function userExists(): AppException {
   return new AppException(ErrorCode.USER_EXISTS);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: string } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function escapeLike(text: string): string {

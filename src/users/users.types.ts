@@ -3,9 +3,10 @@ import { UserRole } from './user-role';
 export interface NewUser {
   username: string;
   email: string;
-  passwordHash: string;
+  /** Null for a user created by an identity provider: no password login until they set one (password reset). */
+  passwordHash: string | null;
   roles: UserRole[];
-  /** Only for accounts whose address is vouched for by whoever creates them (the bootstrap and CLI admins). */
+  /** Only for accounts whose address is vouched for by whoever creates them (the bootstrap and CLI admins, a provider). */
   emailVerified?: boolean;
 }
 
@@ -16,7 +17,7 @@ export interface UserCredentials {
   roles: UserRole[];
   disabled: boolean;
   emailVerified: boolean;
-  passwordHash: string;
+  passwordHash: string | null;
 }
 
 /** What mailing a user a link needs. */

@@ -22,9 +22,14 @@ export class PasswordService implements OnModuleInit {
     return this.slots.run(() => hash(password, this.config.bcryptCost));
   }
 
-  /** Compares against the stored hash, or against the dummy hash when there is no user, in the same time. */
-  verify(password: string, passwordHash: string | undefined): Promise<boolean> {
-    return this.slots.run(() => compare(password, passwordHash ?? this.dummyHash)).then((match) => match && passwordHash !== undefined);
+  /**
+   * Compares against the stored hash, or against the dummy hash when there is none (no such user, or a user who
+   * signs in only through an identity provider), in the same time.
+   */
+  verify(password: string, passwordHash: string | null | undefined): Promise<boolean> {
+    return this.slots
+      .run(() => compare(password, passwordHash ?? this.dummyHash))
+      .then((match) => match && passwordHash !== undefined && passwordHash !== null);
   }
 
   /** True when a stored hash is cheaper than the configured cost (BCRYPT_COST was raised since it was made). */

@@ -122,6 +122,56 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: 'too many requests or failed logins; wait `Retry-After` seconds',
     message: 'Too many requests from this address; try again later',
   },
+  PROVIDER_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    when: 'no identity provider of this id is configured',
+    message: 'No such identity provider',
+  },
+  PROVIDER_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    when: "the identity provider's discovery document could not be read yet (it is retried in the background)",
+    message: 'The identity provider is not reachable yet; try again shortly',
+  },
+  RETURN_URL_NOT_ALLOWED: {
+    status: HttpStatus.BAD_REQUEST,
+    when: "`returnTo` is not an http(s) URL on APP_URL's origin or one of CORS_ORIGINS",
+    message: 'returnTo must be on an allowed origin',
+  },
+  LOGIN_CODE_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the loginCode is unknown, used, expired or malformed',
+    message: 'The login code is invalid, used or expired',
+  },
+  IDENTITY_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    when: "no such identity among the caller's",
+    message: 'Identity not found',
+  },
+  IDENTITY_IN_USE: {
+    status: HttpStatus.CONFLICT,
+    when: 'that identity at the provider is linked to another user',
+    message: 'This identity is linked to another account',
+  },
+  LAST_LOGIN_METHOD: {
+    status: HttpStatus.CONFLICT,
+    when: 'unlinking would leave the user with no password, no passkey and no identity to sign in with',
+    message: 'This is your only way to sign in: set a password first',
+  },
+  ACCOUNT_EXISTS: {
+    status: HttpStatus.CONFLICT,
+    when: "the provider's email belongs to a local account: log in to it, then link the provider (never linked by email alone)",
+    message: 'An account with this email exists: log in and link the provider from there',
+  },
+  OIDC_STATE_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the sign-in state is unknown, already used or expired',
+    message: 'The sign-in request is unknown, used or expired; start again',
+  },
+  OIDC_FAILED: {
+    status: HttpStatus.BAD_GATEWAY,
+    when: 'the provider answered an error, the code exchange failed, or the ID token did not verify',
+    message: 'Sign-in with the identity provider failed',
+  },
   INTERNAL_ERROR: { status: HttpStatus.INTERNAL_SERVER_ERROR, when: 'an unexpected failure', message: 'Internal server error' },
   DATABASE_UNAVAILABLE: {
     status: HttpStatus.SERVICE_UNAVAILABLE,
