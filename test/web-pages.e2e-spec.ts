@@ -8,6 +8,7 @@ import { Browser, launchChromium } from './support/chromium';
 import { ADMIN_ENV, api, bearer, login, newUser, register, TEST_ADMIN, TestUser } from './support/http';
 import { freePort } from './support/instance';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
+import { TestProvider } from './support/oidc-provider';
 import { startSmtpListener, SmtpListener } from './support/smtp-listener';
 import { createTestApp, createTestDatabase } from './support/test-app';
 
@@ -16,10 +17,13 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // to a real SMTP listener. APP_URL is left unset: its default is the app's own /account page, so mailed links land there.
 
 const ARTIFACTS = 'test-artifacts';
+/** A browser step waits up to 15 s for its condition; a test is a handful of them (the provider's pages included). */
+const TEST_TIMEOUT_MS = 60_000;
 
 describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, () => {
   let app: NestFastifyApplication;
   let smtp: SmtpListener;
+  let provider: TestProvider;
   let origin: string;
   const browsers: Browser[] = [];
   const pageErrors: string[] = [];
@@ -28,8 +32,26 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     const port = await freePort();
     origin = `http://localhost:${port}`;
     smtp = await startSmtpListener();
+    // An identity provider on another site (127.0.0.1), with its own login and consent pages.
+    const client = {
+      clientId: 'web-pages',
+      clientSecret: 'a secret made for this run',
+      redirectUri: `${origin}/api/v1/auth/oidc/corp/callback`,
+    };
+    provider = await TestProvider.start([client]);
     const database = await createTestDatabase('sqlite');
-    app = await createTestApp({ DATABASE_URL: database.url, PUBLIC_URL: origin, APP_URL: undefined, SMTP_URL: smtp.url, ...ADMIN_ENV });
+    app = await createTestApp({
+      DATABASE_URL: database.url,
+      PUBLIC_URL: origin,
+      APP_URL: undefined,
+      SMTP_URL: smtp.url,
+      ...ADMIN_ENV,
+      OIDC_PROVIDERS: 'corp',
+      OIDC_CORP_NAME: 'Corp',
+      OIDC_CORP_ISSUER: provider.issuer,
+      OIDC_CORP_CLIENT_ID: client.clientId,
+      OIDC_CORP_CLIENT_SECRET: client.clientSecret,
+    });
     await app.listen(port, '::');
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
@@ -38,6 +60,7 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     for (const browser of browsers) await browser.close();
     await app?.close();
     await smtp?.close();
+    await provider?.stop();
     expect(pageErrors).toEqual([]);
   });
 
@@ -59,7 +82,17 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
   async function signIn(page: Page, user: Pick<TestUser, 'username' | 'password'>): Promise<void> {
     await page.getByLabel('Username or email').fill(user.username);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+
+  /** Through the provider's own login and consent pages, as `login` there, back to /account. */
+  async function throughProvider(page: Page, login: string): Promise<void> {
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.getByPlaceholder('Enter any login').fill(login);
+    await page.getByPlaceholder('and password').fill('anything');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.origin === origin);
   }
 
   /** The link of the next mail to `to` whose link ends in `page` (a registration also mails a verification link). */
@@ -80,138 +113,199 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
       .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   }
 
-  it("serves the pages with a strict CSP, helmet's page headers, and under 150 kB of JavaScript gzipped", async () => {
-    for (const path of ['/account', '/account/reset-password', '/account/verify-email', '/admin']) {
-      const response = await api(app).get(path);
-      expect(response.status).toBe(200);
-      expect(response.headers['content-type']).toMatch(/^text\/html/);
-      const csp = String(response.headers['content-security-policy']);
-      expect(csp).toContain("script-src 'self'");
-      expect(csp).not.toContain('unsafe-inline');
-      expect(csp).toContain("frame-ancestors 'none'");
-      expect(response.headers['x-dns-prefetch-control']).toBe('off');
-      expect(response.headers['referrer-policy']).toBe('no-referrer');
-    }
-    let gzipped = 0;
-    for (const script of ['gatehouse.js', 'ui.js', 'account.js', 'admin.js']) {
-      const response = await api(app).get(`/web/${script}`);
-      expect(response.status).toBe(200);
-      expect(response.headers['content-type']).toMatch(/^text\/javascript/);
-      gzipped += gzipSync(response.text).length;
-    }
-    expect(gzipped).toBeLessThan(150 * 1024);
-    expect((await api(app).get('/web/nothing.js')).status).toBe(404);
-  });
+  it(
+    "serves the pages with a strict CSP, helmet's page headers, and under 150 kB of JavaScript gzipped",
+    async () => {
+      for (const path of ['/account', '/account/reset-password', '/account/verify-email', '/admin']) {
+        const response = await api(app).get(path);
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^text\/html/);
+        const csp = String(response.headers['content-security-policy']);
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toContain('unsafe-inline');
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(response.headers['x-dns-prefetch-control']).toBe('off');
+        expect(response.headers['referrer-policy']).toBe('no-referrer');
+      }
+      let gzipped = 0;
+      for (const script of ['gatehouse.js', 'ui.js', 'account.js', 'admin.js']) {
+        const response = await api(app).get(`/web/${script}`);
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^text\/javascript/);
+        gzipped += gzipSync(response.text).length;
+      }
+      expect(gzipped).toBeLessThan(150 * 1024);
+      expect((await api(app).get('/web/nothing.js')).status).toBe(404);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   const person = newUser('page');
   let personPage: Page;
 
-  it("asks to sign in without a session, shows the API's message on a wrong password, then opens the account", async () => {
-    await register(app, person);
-    personPage = await open(await newBrowser(), '/account');
-    await personPage.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(await accessibilityProblems(personPage)).toEqual([]);
+  it(
+    "asks to sign in without a session, shows the API's message on a wrong password, then opens the account",
+    async () => {
+      await register(app, person);
+      personPage = await open(await newBrowser(), '/account');
+      await personPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      expect(await accessibilityProblems(personPage)).toEqual([]);
 
-    await signIn(personPage, { username: person.username, password: 'not the password at all' });
-    await personPage
-      .locator('#sign-in-form [data-error]')
-      .filter({ hasText: /invalid/i })
-      .waitFor();
+      await signIn(personPage, { username: person.username, password: 'not the password at all' });
+      await personPage
+        .locator('#sign-in-form [data-error]')
+        .filter({ hasText: /invalid/i })
+        .waitFor();
 
-    await signIn(personPage, person);
-    await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
-    expect(await personPage.locator('#profile').innerText()).toContain(person.username);
-    expect(await personPage.locator('#sessions tbody tr').count()).toBe(1);
-    expect(await accessibilityProblems(personPage)).toEqual([]);
-    await personPage.screenshot({ path: join(ARTIFACTS, 'account.png'), fullPage: true });
-  });
+      await signIn(personPage, person);
+      await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await personPage.locator('#profile').innerText()).toContain(person.username);
+      expect(await personPage.locator('#sessions tbody tr').count()).toBe(1);
+      expect(await accessibilityProblems(personPage)).toEqual([]);
+      await personPage.screenshot({ path: join(ARTIFACTS, 'account.png'), fullPage: true });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('ends a session of another device from the sessions list', async () => {
-    const other = await api(app)
-      .post('/api/v1/auth/login')
-      .set('user-agent', 'OtherDevice/1.0 (Phone)')
-      .send({ username: person.username, password: person.password });
-    expect(other.status).toBe(200);
-    await personPage.reload();
-    await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
-    const row = personPage.locator('#sessions tbody tr', { hasText: 'OtherDevice' });
-    await row.getByRole('button', { name: 'End this session' }).click();
-    await row.waitFor({ state: 'detached' });
-    expect(await personPage.locator('#sessions tbody tr').count()).toBe(1);
-    // Ended for real: the other device's tokens no longer work.
-    expect(
-      (
-        await api(app)
-          .get('/api/v1/auth/me')
-          .set(bearer(other.body.accessToken as string))
-      ).status,
-    ).toBe(401);
-    expect((await api(app).post('/api/v1/auth/refresh').send({ refreshToken: other.body.refreshToken })).status).toBe(401);
-  });
+  it(
+    'signs in with a provider through its own pages, and refuses to unlink the only way to sign in',
+    async () => {
+      provider.accounts.set('ada', { email: 'ada@corp.example', email_verified: true, preferred_username: 'ada' });
+      const page = await open(await newBrowser(), '/account');
+      await page.getByRole('button', { name: 'Sign in with Corp' }).click();
+      await throughProvider(page, 'ada');
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(new URL(page.url()).search).toBe(''); // the loginCode is spent and off the address bar
+      expect(await page.locator('#profile').innerText()).toContain('ada');
+      await page.getByRole('button', { name: 'Unlink Corp' }).click();
+      await page.locator('#identities-error').filter({ hasText: /./ }).waitFor();
+      expect(await page.locator('#identities tbody tr').count()).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('shows a refused new password under its field, and changes it when the API accepts it', async () => {
-    const form = personPage.locator('#password-form');
-    await form.getByLabel('Current password').fill(person.password);
-    await form.getByLabel('New password').fill('short');
-    await form.getByRole('button', { name: 'Change password' }).click();
-    await form
-      .locator('[data-error-for="newPassword"]')
-      .filter({ hasText: /newPassword/ })
-      .waitFor();
-    expect(await form.getByLabel('New password').getAttribute('aria-invalid')).toBe('true');
+  it(
+    'links a provider to a password account and unlinks it again',
+    async () => {
+      provider.accounts.set('person-at-corp', { email: `${person.username}@corp.example`, email_verified: true });
+      await personPage.getByRole('button', { name: 'Link Corp' }).click();
+      await throughProvider(personPage, 'person-at-corp');
+      await personPage.locator('#status').filter({ hasText: 'Corp linked' }).waitFor();
+      const row = personPage.locator('#identities tbody tr', { hasText: `${person.username}@corp.example` });
+      await row.waitFor();
+      await personPage.getByRole('button', { name: 'Unlink Corp' }).click();
+      await row.waitFor({ state: 'detached' });
+      await personPage.locator('#status').filter({ hasText: 'Provider unlinked' }).waitFor();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-    const newPassword = `${person.password} and more`;
-    await form.getByLabel('Current password').fill(person.password);
-    await form.getByLabel('New password').fill(newPassword);
-    await form.getByRole('button', { name: 'Change password' }).click();
-    await personPage.locator('#status').filter({ hasText: 'Password changed' }).waitFor();
-    person.password = newPassword;
-    expect((await login(app, person)).accessToken).toBeDefined();
-  });
+  it(
+    'ends a session of another device from the sessions list',
+    async () => {
+      const other = await api(app)
+        .post('/api/v1/auth/login')
+        .set('user-agent', 'OtherDevice/1.0 (Phone)')
+        .send({ username: person.username, password: person.password });
+      expect(other.status).toBe(200);
+      await personPage.reload();
+      await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      const row = personPage.locator('#sessions tbody tr', { hasText: 'OtherDevice' });
+      await row.getByRole('button', { name: 'End this session' }).click();
+      await row.waitFor({ state: 'detached' });
+      expect(await personPage.locator('#sessions tbody tr').count()).toBe(1);
+      // Ended for real: the other device's tokens no longer work.
+      expect(
+        (
+          await api(app)
+            .get('/api/v1/auth/me')
+            .set(bearer(other.body.accessToken as string))
+        ).status,
+      ).toBe(401);
+      expect((await api(app).post('/api/v1/auth/refresh').send({ refreshToken: other.body.refreshToken })).status).toBe(401);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('resets a forgotten password from the mailed link, which lands on /account/reset-password', async () => {
-    const page = await open(await newBrowser(), '/account');
-    await page.getByRole('link', { name: 'Forgot your password?' }).click();
-    await page.getByLabel('Email', { exact: true }).fill(person.email);
-    await page.getByRole('button', { name: 'Send a reset link' }).click();
-    await page.locator('#status').filter({ hasText: 'reset link' }).waitFor();
+  it(
+    'shows a refused new password under its field, and changes it when the API accepts it',
+    async () => {
+      const form = personPage.locator('#password-form');
+      await form.getByLabel('Current password').fill(person.password);
+      await form.getByLabel('New password').fill('short');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form
+        .locator('[data-error-for="newPassword"]')
+        .filter({ hasText: /newPassword/ })
+        .waitFor();
+      expect(await form.getByLabel('New password').getAttribute('aria-invalid')).toBe('true');
 
-    const link = await mailedLink(person.email, 'reset-password');
-    expect(link.origin + link.pathname).toBe(`${origin}/account/reset-password`);
-    await page.goto(link.toString());
-    expect(new URL(page.url()).search).toBe(''); // the token leaves the address bar at once
-    expect(await accessibilityProblems(page)).toEqual([]);
-    const newPassword = `reset ${person.password}`;
-    await page.locator('#reset-form').getByLabel('New password').fill(newPassword);
-    await page.getByRole('button', { name: 'Set the new password' }).click();
-    await page.locator('#status').filter({ hasText: 'sign in with the new one' }).waitFor();
-    person.password = newPassword;
-    await signIn(page, person);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    personPage = page;
-  });
+      const newPassword = `${person.password} and more`;
+      await form.getByLabel('Current password').fill(person.password);
+      await form.getByLabel('New password').fill(newPassword);
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await personPage.locator('#status').filter({ hasText: 'Password changed' }).waitFor();
+      person.password = newPassword;
+      expect((await login(app, person)).accessToken).toBeDefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('verifies an email address from the mailed link', async () => {
-    const fresh = newUser('verify');
-    await register(app, fresh);
-    const link = await mailedLink(fresh.email, 'verify-email');
-    expect(link.origin + link.pathname).toBe(`${origin}/account/verify-email`);
-    const page = await open(await newBrowser(), link.pathname + link.search);
-    await page.locator('#verify-result').filter({ hasText: 'verified' }).waitFor();
-    const again = await open(browsers[browsers.length - 1], link.pathname + link.search);
-    await again.locator('#verify-result').filter({ hasText: /./ }).waitFor();
-    expect(await again.locator('#verify-result').innerText()).not.toBe('Your email address is verified.');
-  });
+  it(
+    'resets a forgotten password from the mailed link, which lands on /account/reset-password',
+    async () => {
+      const page = await open(await newBrowser(), '/account');
+      await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await page.getByLabel('Email', { exact: true }).fill(person.email);
+      await page.getByRole('button', { name: 'Send a reset link' }).click();
+      await page.locator('#status').filter({ hasText: 'reset link' }).waitFor();
 
-  it('refuses /admin to a non-admin with a clear message (and the API refuses them too)', async () => {
-    const page = await personPage.context().newPage();
-    await page.goto(`${origin}/admin`);
-    await page.getByRole('heading', { name: 'Admins only' }).waitFor();
-    expect(await accessibilityProblems(page)).toEqual([]);
-    const refused = await page.evaluate(async () => (await fetch('/api/v1/users')).status);
-    expect(refused).toBe(403);
-    await page.close();
-  });
+      const link = await mailedLink(person.email, 'reset-password');
+      expect(link.origin + link.pathname).toBe(`${origin}/account/reset-password`);
+      await page.goto(link.toString());
+      expect(new URL(page.url()).search).toBe(''); // the token leaves the address bar at once
+      expect(await accessibilityProblems(page)).toEqual([]);
+      const newPassword = `reset ${person.password}`;
+      await page.locator('#reset-form').getByLabel('New password').fill(newPassword);
+      await page.getByRole('button', { name: 'Set the new password' }).click();
+      await page.locator('#status').filter({ hasText: 'sign in with the new one' }).waitFor();
+      person.password = newPassword;
+      await signIn(page, person);
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      personPage = page;
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'verifies an email address from the mailed link',
+    async () => {
+      const fresh = newUser('verify');
+      await register(app, fresh);
+      const link = await mailedLink(fresh.email, 'verify-email');
+      expect(link.origin + link.pathname).toBe(`${origin}/account/verify-email`);
+      const page = await open(await newBrowser(), link.pathname + link.search);
+      await page.locator('#verify-result').filter({ hasText: 'verified' }).waitFor();
+      const again = await open(browsers[browsers.length - 1], link.pathname + link.search);
+      await again.locator('#verify-result').filter({ hasText: /./ }).waitFor();
+      expect(await again.locator('#verify-result').innerText()).not.toBe('Your email address is verified.');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses /admin to a non-admin with a clear message (and the API refuses them too)',
+    async () => {
+      const page = await personPage.context().newPage();
+      await page.goto(`${origin}/admin`);
+      await page.getByRole('heading', { name: 'Admins only' }).waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      const refused = await page.evaluate(async () => (await fetch('/api/v1/users')).status);
+      expect(refused).toBe(403);
+      await page.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it('sends an admin without a session through sign-in to the console; disabling a user signs out their open page', async () => {
     const page = await open(await newBrowser(), '/admin');
@@ -232,7 +326,7 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     await page.locator('#status').filter({ hasText: 'User disabled' }).waitFor();
     expect(await page.locator('#user-sessions tbody tr').count()).toBe(0);
     // The person's open page checks its session every 10 s and asks them to sign in again.
-    await personPage.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
+    await personPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor({ timeout: 30_000 });
     expect(await personPage.locator('#status').innerText()).toContain('session has ended');
 
     await page.getByRole('button', { name: 'Enable user' }).click();

@@ -6,9 +6,24 @@ import { $, el, onSubmit, say, showView, when } from './ui.js';
 const SESSION_CHECK_MS = 10_000;
 // Where to go after signing in: only the admin console may be asked for (nothing else, so no open redirect).
 const returnTo = new URLSearchParams(location.search).get('return') === 'admin' ? '/admin' : undefined;
-// A mailed link's token is read once and taken out of the address bar (and so out of the history).
-const linkToken = new URLSearchParams(location.search).get('token') ?? '';
-if (linkToken) history.replaceState(null, '', location.pathname);
+// What the address brought (a mailed link's token; a provider sign-in's loginCode, error or linked provider) is read
+// once and taken out of the address bar, and so out of the history.
+const query = new URLSearchParams(location.search);
+const linkToken = query.get('token') ?? '';
+const loginCode = query.get('loginCode');
+const flowError = query.get('error');
+const linked = query.get('linked');
+if (linkToken || loginCode || flowError || linked) history.replaceState(null, '', location.pathname);
+
+/** What a provider flow's `?error=` code means to the person (API.md "Sign in with an identity provider"). */
+const FLOW_ERRORS = {
+  OIDC_STATE_INVALID: 'That sign-in took too long or was already used. Please try again.',
+  OIDC_FAILED: 'The provider did not sign you in. Please try again.',
+  ACCOUNT_EXISTS: 'An account with this email already exists: sign in with your password, then link the provider here.',
+  IDENTITY_IN_USE: 'That provider account is already linked to another user.',
+  ACCOUNT_DISABLED: 'This account is disabled.',
+};
+let providers = [];
 
 // --- signed out ---
 
@@ -55,6 +70,26 @@ function showSignIn(message) {
   $('sign-in-username').focus();
 }
 
+/** The providers configured for "sign in with …"; none hides the choice. */
+async function loadProviders() {
+  const response = await request('/auth/oidc/providers');
+  providers = response.ok ? await response.json() : [];
+  $('providers').hidden = providers.length === 0;
+  $('provider-buttons').replaceChildren(
+    ...providers.map((provider) =>
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => location.assign(`/api/v1/auth/oidc/${encodeURIComponent(provider.id)}/start`),
+        },
+        `Sign in with ${provider.name}`,
+      ),
+    ),
+  );
+}
+
 // --- signed in ---
 
 function signedIn() {
@@ -68,6 +103,7 @@ async function openAccount(message) {
   renderProfile(user);
   $('admin-link').hidden = !user.roles.includes('admin');
   await loadSessions();
+  await loadIdentities();
   showView('account');
   say(message);
   startSessionChecks();
@@ -114,6 +150,61 @@ async function loadSessions() {
     await loadSessions();
     say('Other sessions ended');
   };
+}
+
+async function loadIdentities() {
+  $('identities-section').hidden = providers.length === 0;
+  if (providers.length === 0) return;
+  const response = await request('/auth/identities');
+  const identities = response.ok ? await response.json() : [];
+  $('identities').tBodies[0].replaceChildren(
+    ...identities.map((identity) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, nameOfProvider(identity.provider)),
+        el('td', {}, identity.email ?? '—'),
+        el('td', {}, when(identity.createdAt)),
+        el(
+          'td',
+          {},
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: () => unlink(identity),
+              'aria-label': `Unlink ${nameOfProvider(identity.provider)}`,
+            },
+            'Unlink',
+          ),
+        ),
+      ),
+    ),
+  );
+  $('link-buttons').replaceChildren(
+    ...providers.map((provider) =>
+      el('button', { type: 'button', class: 'secondary', onclick: () => link(provider) }, `Link ${provider.name}`),
+    ),
+  );
+}
+
+async function link(provider) {
+  $('identities-error').textContent = '';
+  const response = await request(`/auth/oidc/${encodeURIComponent(provider.id)}/link`, {
+    method: 'POST',
+    body: { returnTo: `${location.origin}/account` },
+  });
+  if (!response.ok) return ($('identities-error').textContent = (await problemOf(response)).message);
+  location.assign((await response.json()).authorizationUrl);
+}
+
+async function unlink(identity) {
+  $('identities-error').textContent = '';
+  const response = await request(`/auth/identities/${identity.id}`, { method: 'DELETE' });
+  if (!response.ok) return ($('identities-error').textContent = (await problemOf(response)).message);
+  await loadIdentities();
+  say('Provider unlinked');
 }
 
 /** A short name for a user agent: the browser and the system, as far as the string says. */
@@ -170,13 +261,23 @@ document.addEventListener('visibilitychange', () => {
 
 // --- start ---
 
-if (location.pathname === '/account/reset-password') {
+await loadProviders();
+if (loginCode) {
+  const response = await signIn('/auth/oidc/exchange', { loginCode });
+  if (response.ok) await signedIn();
+  else showSignIn((await problemOf(response)).message);
+} else if (location.pathname === '/account/reset-password') {
   showView('reset-password');
   say('');
 } else if (location.pathname === '/account/verify-email') {
   void verifyEmail();
 } else if (await restore()) {
-  await signedIn();
+  if (linked || flowError) await openAccount(linked ? `${nameOfProvider(linked)} linked` : (FLOW_ERRORS[flowError] ?? flowError));
+  else await signedIn();
 } else {
-  showSignIn('');
+  showSignIn(flowError ? (FLOW_ERRORS[flowError] ?? flowError) : '');
+}
+
+function nameOfProvider(id) {
+  return providers.find((provider) => provider.id === id)?.name ?? id;
 }
