@@ -3,15 +3,16 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
-import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig, validate } from './config';
+import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, mfaConfig, redisConfig, validate } from './config';
 import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
-@Module({ imports: [SessionsModule, UsersModule, AuthModule, HealthModule, MetricsModule] })
+@Module({ imports: [SessionsModule, UsersModule, AuthModule, MfaModule, HealthModule, MetricsModule] })
 export class AppModule {
   /**
    * The app with its configuration. The environment is validated here, once, when the app is built (never when this
@@ -25,7 +26,7 @@ export class AppModule {
           isGlobal: true,
           ...envFileOptions(),
           validate,
-          load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig],
+          load: [appConfig, authConfig, databaseConfig, mailConfig, mfaConfig, redisConfig],
         }),
         // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
         EventEmitterModule.forRoot(),

@@ -4,15 +4,25 @@ import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { LoginLockout } from '../auth/lockout/login-lockout.entity';
 import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
+import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
+import { TotpCredential } from '../mfa/entities/totp-credential.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';
 import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-tokens';
 import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-grace';
+import { SecondFactors1764001700000 } from './migrations/1764001700000-second-factors';
 
-export const ENTITIES = [User, Session, LoginLockout, OneTimeToken];
-export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000, OneTimeTokens1764000200000, RefreshGrace1764001600000];
+export const ENTITIES = [User, Session, LoginLockout, OneTimeToken, TotpCredential, RecoveryCode, MfaChallenge];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  LoginLockouts1764000100000,
+  OneTimeTokens1764000200000,
+  RefreshGrace1764001600000,
+  SecondFactors1764001700000,
+];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 
