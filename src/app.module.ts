@@ -3,7 +3,17 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
-import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, mfaConfig, redisConfig, validate } from './config';
+import {
+  appConfig,
+  authConfig,
+  databaseConfig,
+  DatabaseConfig,
+  envFileOptions,
+  mailConfig,
+  mfaConfig,
+  redisConfig,
+  validate,
+} from './config';
 import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';

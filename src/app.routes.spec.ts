@@ -44,23 +44,25 @@ const join = (...parts: string[]) =>
 function routesOf(controller: Type<unknown>): Route[] {
   const prototype = controller.prototype as Record<string, unknown>;
   const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-  return Object.getOwnPropertyNames(prototype)
-    // The constructor is the class itself, which carries the controller's path too.
-    .filter((name) => name !== 'constructor')
-    .map((name) => prototype[name])
-    .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
-    .map((handler) => {
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const lookup = <T>(key: string): T | undefined =>
-        (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
-      return {
-        controller: controller.name,
-        route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
-        isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
-        roles: lookup<string[]>(ROLES_KEY),
-        recent: lookup<boolean>(RECENT_AUTH_KEY) === true,
-      };
-    });
+  return (
+    Object.getOwnPropertyNames(prototype)
+      // The constructor is the class itself, which carries the controller's path too.
+      .filter((name) => name !== 'constructor')
+      .map((name) => prototype[name])
+      .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
+      .map((handler) => {
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const lookup = <T>(key: string): T | undefined =>
+          (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
+        return {
+          controller: controller.name,
+          route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
+          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+          roles: lookup<string[]>(ROLES_KEY),
+          recent: lookup<boolean>(RECENT_AUTH_KEY) === true,
+        };
+      })
+  );
 }
 
 const routes = controllersOf(AppModule).flatMap(routesOf);
@@ -119,9 +121,7 @@ describe('route inventory', () => {
   });
 
   it('requires the admin role on every /users route but reading one user, whichever module serves it', () => {
-    const users = Object.fromEntries(
-      routes.filter((r) => r.route.split(' ')[1].startsWith('/users')).map((r) => [r.route, r.roles]),
-    );
+    const users = Object.fromEntries(routes.filter((r) => r.route.split(' ')[1].startsWith('/users')).map((r) => [r.route, r.roles]));
 
     expect(users).toEqual({
       'GET /users': ['admin'],

@@ -26,7 +26,12 @@ export class SignIn {
     private readonly browser: BrowserSessions,
   ) {}
 
-  async open(user: AccessTokenSubject, client: ClientInfo, method: SignInMethod, transport: TokenTransport): Promise<TokenPairDto | CookieSessionDto> {
+  async open(
+    user: AccessTokenSubject,
+    client: ClientInfo,
+    method: SignInMethod,
+    transport: TokenTransport,
+  ): Promise<TokenPairDto | CookieSessionDto> {
     const session = await this.sessions.create(user.id, client, { amr: method.amr, authTime: new Date() });
     return this.browser.answer(transport, this.pair(user, session, method.secondFactor));
   }
@@ -35,7 +40,11 @@ export class SignIn {
   pair(user: AccessTokenSubject, session: IssuedSession, secondFactor: boolean): TokenPairDto {
     const { amr, authTime } = session.authentication;
     return {
-      accessToken: this.tokens.signAccessToken(user, session.sessionId, { amr, authTime: Math.floor(authTime.getTime() / 1000), secondFactor }),
+      accessToken: this.tokens.signAccessToken(user, session.sessionId, {
+        amr,
+        authTime: Math.floor(authTime.getTime() / 1000),
+        secondFactor,
+      }),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.accessTokenTtlSeconds,

@@ -16,7 +16,7 @@ export class MfaAdminController {
   constructor(private readonly mfa: MfaService) {}
 
   @Get(':id/mfa')
-  @ApiOperation({ operationId: 'users_mfa_status', summary: "Whether a user has second factors (never a secret)" })
+  @ApiOperation({ operationId: 'users_mfa_status', summary: 'Whether a user has second factors (never a secret)' })
   @ApiOkResponse({ type: MfaStatusDto, description: "The user's factors" })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
   status(@Param('id', uuid) id: string): Promise<MfaStatusDto> {

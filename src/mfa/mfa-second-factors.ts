@@ -1,5 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PendingLogin, SecondFactorMethod, SecondFactorProof, SecondFactorProvider, SecondFactors } from '../auth/second-factors/second-factors';
+import {
+  PendingLogin,
+  SecondFactorMethod,
+  SecondFactorProof,
+  SecondFactorProvider,
+  SecondFactors,
+} from '../auth/second-factors/second-factors';
 import { AppException, ErrorCode } from '../common/errors';
 import { MfaChallengesService } from './mfa-challenges.service';
 import { RecoveryCodesService } from './recovery-codes.service';

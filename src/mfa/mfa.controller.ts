@@ -58,7 +58,10 @@ export class MfaController {
   @Delete('totp')
   @RequireRecentAuth()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'mfa_totp_disable', summary: "Turn TOTP off: the secret and recovery codes go, the caller's other sessions end" })
+  @ApiOperation({
+    operationId: 'mfa_totp_disable',
+    summary: "Turn TOTP off: the secret and recovery codes go, the caller's other sessions end",
+  })
   @ApiNoContentResponse({ description: 'TOTP is off' })
   @ApiErrors(ErrorCode.MFA_NOT_ENABLED)
   async disable(@CurrentUser() caller: AuthUser): Promise<void> {

@@ -37,7 +37,10 @@ export class TotpService implements OnModuleInit {
     const box = this.requireBox();
     const secret = newTotpSecret();
     const sealedSecret = box.seal(secret, userId);
-    const replaced = await this.totps.update({ userId, confirmedAt: IsNull() }, { sealedSecret, lastUsedStep: null, createdAt: new Date() });
+    const replaced = await this.totps.update(
+      { userId, confirmedAt: IsNull() },
+      { sealedSecret, lastUsedStep: null, createdAt: new Date() },
+    );
     if (!replaced.affected) {
       if (await this.totps.existsBy({ userId })) throw new AppException(ErrorCode.MFA_ALREADY_ENABLED);
       await this.totps

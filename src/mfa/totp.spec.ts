@@ -1,20 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { base32Decode, totpAtStep } from '../../test/support/totp';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp';
 
-// Codes are computed here from RFC 6238 itself (HMAC-SHA-1, dynamic truncation), never by the library under test.
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-function base32Decode(text: string): Buffer {
-  let bits = '';
-  for (const char of text.replace(/=+$/, '')) bits += BASE32.indexOf(char).toString(2).padStart(5, '0');
-  return Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
-}
-function codeAt(secret: string, step: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
+// Codes come from RFC 6238 itself (test/support/totp.ts), never from the library under test.
+const codeAt = totpAtStep;
 
 describe('TOTP step check (RFC 6238: SHA-1, 6 digits, 30 s, one step of skew, each step once)', () => {
   const secret = newTotpSecret();

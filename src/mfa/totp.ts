@@ -17,7 +17,12 @@ export function totpUri(secret: string, issuer: string, account: string): string
  * after `lastUsedStep`: a code accepted once is refused ever after, even inside its window (ASVS 6.5.1). Undefined for
  * any other code.
  */
-export async function matchTotpStep(secret: string, code: string, lastUsedStep: number | null, nowMs = Date.now()): Promise<number | undefined> {
+export async function matchTotpStep(
+  secret: string,
+  code: string,
+  lastUsedStep: number | null,
+  nowMs = Date.now(),
+): Promise<number | undefined> {
   if (!/^\d{6}$/.test(code)) return undefined;
   const epoch = Math.floor(nowMs / 1000);
   const currentStep = Math.floor(epoch / TOTP_PERIOD_SECONDS);

@@ -152,7 +152,8 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
         throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
       }
       const refreshToken = newRefreshToken(sessionId);
-      const sealable = this.config.refreshReuseGraceSeconds > 0 && current !== undefined && hashRefreshToken(current) === session.refreshTokenHash;
+      const sealable =
+        this.config.refreshReuseGraceSeconds > 0 && current !== undefined && hashRefreshToken(current) === session.refreshTokenHash;
       // Conditional on the chain not having moved since the read: a concurrent refresh wins, and this tries again.
       const result = await this.sessions.update(
         { id: sessionId, refreshTokenHash: session.refreshTokenHash, revokedAt: IsNull() },

@@ -7,7 +7,11 @@ import { RouteMetadata } from '../../common/metadata/route-metadata';
 import { authConfig } from '../../config';
 
 /** Whether a caller's session counts as "recent" (API.md): fresh enough, and with the second factor the user has. */
-export function isRecentAuthentication(caller: Pick<AuthUser, 'amr' | 'authTime' | 'secondFactor'>, maxAgeSeconds: number, nowMs = Date.now()): boolean {
+export function isRecentAuthentication(
+  caller: Pick<AuthUser, 'amr' | 'authTime' | 'secondFactor'>,
+  maxAgeSeconds: number,
+  nowMs = Date.now(),
+): boolean {
   if (nowMs / 1000 - caller.authTime > maxAgeSeconds) return false;
   return !caller.secondFactor || caller.amr.includes('mfa');
 }

@@ -46,14 +46,23 @@ export class StepUpService {
   }
 
   /** The `amr` the session gets, or the refusal of the proof. */
-  private async check(userId: string, passwordHash: string, secondFactor: boolean, sessionAmr: string[], proof: StepUpDto): Promise<string[]> {
+  private async check(
+    userId: string,
+    passwordHash: string,
+    secondFactor: boolean,
+    sessionAmr: string[],
+    proof: StepUpDto,
+  ): Promise<string[]> {
     if (proof.password !== undefined) {
       // API.md: a password alone never makes a user with a second factor "recent"; refused rather than a pair that is not.
       if (secondFactor) throw AppException.validation(['password: this user has a second factor; step up with code or recoveryCode']);
       if (!(await this.passwords.verify(proof.password, passwordHash))) throw new AppException(ErrorCode.INVALID_CREDENTIALS);
       return ['pwd'];
     }
-    const shown = await this.secondFactors.prove(userId, proof.code !== undefined ? { code: proof.code } : { recoveryCode: proof.recoveryCode! });
+    const shown = await this.secondFactors.prove(
+      userId,
+      proof.code !== undefined ? { code: proof.code } : { recoveryCode: proof.recoveryCode! },
+    );
     const first = sessionAmr.filter((method) => FIRST_FACTORS.includes(method));
     return first.length > 0 ? [...new Set([...first, ...shown, 'mfa'])] : shown;
   }

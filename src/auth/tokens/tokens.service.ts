@@ -98,7 +98,8 @@ export class TokensService {
     }
     if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) throw invalid('The token has malformed roles');
     // Tokens signed before these claims existed (a rolling upgrade) pass, and never count as a recent login.
-    if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string'))) throw invalid('The token has a malformed amr');
+    if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')))
+      throw invalid('The token has a malformed amr');
     if (auth_time !== undefined && typeof auth_time !== 'number') throw invalid('The token has a malformed auth_time');
     if (second_factor !== undefined && second_factor !== true) throw invalid('The token has a malformed second_factor');
     return {
@@ -109,7 +110,7 @@ export class TokensService {
       roles: roles as UserRole[],
       iat,
       exp,
-      amr: (amr as string[] | undefined) ?? [],
+      amr: amr ?? [],
       auth_time: auth_time ?? 0,
       ...(second_factor === true && { second_factor }),
     };
