@@ -153,6 +153,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
 /** The tags of Swagger UI, in this order. */
 const OPENAPI_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in, refresh, log out; the caller and their password'],
+  ['mfa', "The caller's second factor (TOTP, recovery codes) and the login's second step"],
   ['sessions', "The caller's sessions (one per login)"],
   ['users', 'User administration (role `admin`; a user may read themselves)'],
   ['health', 'Liveness, readiness and Prometheus metrics'],
