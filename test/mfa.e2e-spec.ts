@@ -423,6 +423,50 @@ describe.each(testDatabases())('second factor on %s', (kind) => {
       });
     });
 
+    it('steps up a cookie session in cookies; the refresh cookie it replaced keeps its grace window (the same successor)', async () => {
+      const enrolled = await enrolledUser();
+      const cookieValue = (response: request.Response, name: string) => {
+        const line = (response.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith(`${name}=`))!;
+        return line.slice(name.length + 1, line.indexOf(';'));
+      };
+      const signedIn = await verify({ mfaToken: await mfaToken(enrolled.user), code: codeNow(enrolled.secret) })
+        .set('x-token-transport', 'cookie')
+        .expect(200);
+      const csrf = signedIn.body.csrfToken as string;
+      const oldRefresh = cookieValue(signedIn, '__Secure-gh-rt');
+      const jar = `__Host-gh-at=${cookieValue(signedIn, '__Host-gh-at')}; __Secure-gh-rt=${oldRefresh}`;
+      nextStep();
+      later(6 * 60_000);
+      const stale = await post(`${MFA}/recovery-codes`).set({ cookie: jar, 'x-csrf-token': csrf });
+      expect(errorBody(stale)).toEqual({ status: 401, code: 'STEP_UP_REQUIRED' });
+      expect(
+        errorBody(
+          await post(`${AUTH}/step-up`)
+            .set({ cookie: jar })
+            .send({ code: codeNow(enrolled.secret) }),
+        ),
+      ).toEqual({
+        status: 403,
+        code: 'CSRF_FAILED',
+      });
+
+      const stepped = await post(`${AUTH}/step-up`)
+        .set({ cookie: jar, 'x-csrf-token': csrf })
+        .send({ code: codeNow(enrolled.secret) })
+        .expect(200);
+      expect(stepped.body).toEqual({ tokenType: 'Cookie', expiresIn: 900, refreshExpiresIn: expect.any(Number), csrfToken: csrf });
+      const newRefresh = cookieValue(stepped, '__Secure-gh-rt');
+      expect(newRefresh).not.toBe(oldRefresh);
+      const newJar = `__Host-gh-at=${cookieValue(stepped, '__Host-gh-at')}; __Secure-gh-rt=${newRefresh}`;
+      await post(`${MFA}/recovery-codes`).set({ cookie: newJar, 'x-csrf-token': csrf }).expect(200);
+
+      // Another tab still holding the old refresh cookie, within the grace window, lands on the same chain.
+      const otherTab = await post(`${AUTH}/refresh`)
+        .set({ cookie: `__Secure-gh-rt=${oldRefresh}`, 'x-csrf-token': csrf })
+        .expect(200);
+      expect(cookieValue(otherTab, '__Secure-gh-rt')).toBe(newRefresh);
+    });
+
     it('needs the second factor for a user who has one: a password session is not recent, a password step-up is refused, a code makes it mfa', async () => {
       const enrolled = await enrolledUser();
       // The enrolling session authenticated with the password only: once its token says the user has a second factor, it is not recent.
@@ -553,6 +597,21 @@ describe.each(testDatabases())('second factor on %s', (kind) => {
         passkeys: 0,
       });
       await passwordStep(enrolled.user).expect(200);
+    });
+
+    it("drops a deleted user's secret, recovery codes and pending logins with them", async () => {
+      const admin = await login(app, TEST_ADMIN);
+      const enrolled = await enrolledUser();
+      await mfaToken(enrolled.user);
+      const rows = () =>
+        Promise.all(
+          ['TotpCredential', 'RecoveryCode', 'MfaChallenge'].map((entity) =>
+            app.get(DataSource).getRepository(entity).countBy({ userId: enrolled.id }),
+          ),
+        );
+      expect(await rows()).toEqual([1, 10, 1]);
+      await api(app).delete(`/api/v1/users/${enrolled.id}`).set(bearer(admin.accessToken)).expect(204);
+      expect(await rows()).toEqual([0, 0, 0]);
     });
   });
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { AuthUser } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { SessionsService } from '../sessions/sessions.service';
+import { USER_DELETED, UserDeletedEvent } from '../users/events/user-deleted.event';
 import { UsersService } from '../users/users.service';
 import { MfaStatusDto } from './dto/mfa-status.dto';
 import { RecoveryCodesDto } from './dto/recovery-codes.dto';
@@ -61,6 +63,12 @@ export class MfaService {
     await this.assertUserExists(userId);
     await this.removeFactors(userId);
     await this.sessions.revokeAllForUser(userId);
+  }
+
+  /** A deleted user's sealed secret and code hashes go with them. */
+  @OnEvent(USER_DELETED)
+  async onUserDeleted({ userId }: UserDeletedEvent): Promise<void> {
+    await this.removeFactors(userId);
   }
 
   private async removeFactors(userId: string): Promise<void> {

@@ -9,6 +9,7 @@ import { canonicalIdentifier } from '../common/validation/identifiers';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageDto } from './dto/user-page.dto';
+import { USER_DELETED, UserDeletedEvent } from './events/user-deleted.event';
 import { USER_EMAIL_CHANGED, UserEmailChangedEvent } from './events/user-email-changed.event';
 import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
@@ -156,12 +157,16 @@ export class UsersService {
     this.profiles.delete(id);
   }
 
-  /** Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. */
+  /**
+   * Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. The features that
+   * keep something for the user (second factors) drop it before the answer, through the awaited event.
+   */
   async remove(id: string): Promise<void> {
     if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
     await this.sessions.revokeAllForUser(id);
     await this.users.delete({ id });
     this.profiles.delete(id);
+    await this.events.emitAsync(USER_DELETED, new UserDeletedEvent(id));
   }
 
   /** The unique indexes decide races between concurrent writers; their violation is the client's 409. */
