@@ -28,7 +28,13 @@ export class MfaLoginController {
     summary: 'Finish a login that answered MFA_REQUIRED: the mfaToken and a TOTP code or a recovery code open the session',
     description: 'Send `code` or `recoveryCode`, not both. Each mfaToken takes five tries; wrong codes count toward the account lockout.',
   })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MFA_CODE_INVALID, ErrorCode.MFA_TOKEN_INVALID, ErrorCode.ACCOUNT_DISABLED)
+  @ApiErrors(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.MFA_CODE_INVALID,
+    ErrorCode.MFA_TOKEN_INVALID,
+    ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.MFA_UNAVAILABLE,
+  )
   verify(
     @Body() input: MfaVerifyDto,
     @Client() client: ClientInfo,

@@ -32,7 +32,7 @@ export class StepUpController {
       'Send exactly one of `password` (users without a second factor), `code` or `recoveryCode`. A second factor on top of ' +
       "the session's password gives `amr` `mfa`. The session's refresh token is rotated; access tokens already issued stay valid until they expire.",
   })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MFA_CODE_INVALID, ErrorCode.INVALID_CREDENTIALS)
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MFA_CODE_INVALID, ErrorCode.INVALID_CREDENTIALS, ErrorCode.MFA_UNAVAILABLE)
   async stepUp(
     @CurrentUser() caller: AuthUser,
     @Body() proof: StepUpDto,
