@@ -10,6 +10,7 @@ import {
   DatabaseConfig,
   envFileOptions,
   mailConfig,
+  mfaConfig,
   oidcConfig,
   redisConfig,
   validate,
@@ -19,10 +20,11 @@ import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
-@Module({ imports: [SessionsModule, UsersModule, AuthModule, IdentityProvidersModule, HealthModule, MetricsModule] })
+@Module({ imports: [SessionsModule, UsersModule, AuthModule, MfaModule, IdentityProvidersModule, HealthModule, MetricsModule] })
 export class AppModule {
   /**
    * The app with its configuration. The environment is validated here, once, when the app is built (never when this
@@ -36,7 +38,7 @@ export class AppModule {
           isGlobal: true,
           ...envFileOptions(),
           validate,
-          load: [appConfig, authConfig, databaseConfig, mailConfig, oidcConfig, redisConfig],
+          load: [appConfig, authConfig, databaseConfig, mailConfig, mfaConfig, oidcConfig, redisConfig],
         }),
         // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
         EventEmitterModule.forRoot(),

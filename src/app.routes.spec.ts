@@ -3,8 +3,9 @@ import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/
 import { APP_GUARD } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AuthModule } from './auth/auth.module';
-import { IS_PUBLIC_KEY, ROLES_KEY } from './common/auth';
+import { IS_PUBLIC_KEY, RECENT_AUTH_KEY, ROLES_KEY } from './common/auth';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
+import { RecentAuthGuard } from './auth/guards/recent-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 
 interface Route {
@@ -12,6 +13,7 @@ interface Route {
   route: string;
   isPublic: boolean;
   roles: string[] | undefined;
+  recent: boolean;
 }
 
 /** Every controller of every module reachable from `root`, static or dynamic. */
@@ -42,20 +44,25 @@ const join = (...parts: string[]) =>
 function routesOf(controller: Type<unknown>): Route[] {
   const prototype = controller.prototype as Record<string, unknown>;
   const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-  return Object.getOwnPropertyNames(prototype)
-    .map((name) => prototype[name])
-    .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
-    .map((handler) => {
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const lookup = <T>(key: string): T | undefined =>
-        (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
-      return {
-        controller: controller.name,
-        route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
-        isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
-        roles: lookup<string[]>(ROLES_KEY),
-      };
-    });
+  return (
+    Object.getOwnPropertyNames(prototype)
+      // The constructor is the class itself, which carries the controller's path too.
+      .filter((name) => name !== 'constructor')
+      .map((name) => prototype[name])
+      .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
+      .map((handler) => {
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const lookup = <T>(key: string): T | undefined =>
+          (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
+        return {
+          controller: controller.name,
+          route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
+          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+          roles: lookup<string[]>(ROLES_KEY),
+          recent: lookup<boolean>(RECENT_AUTH_KEY) === true,
+        };
+      })
+  );
 }
 
 const routes = controllersOf(AppModule).flatMap(routesOf);
@@ -74,22 +81,26 @@ describe('route inventory', () => {
       'IdentitiesController',
       'JwksController',
       'MetricsController',
+      'MfaAdminController',
+      'MfaController',
+      'MfaLoginController',
       'OidcController',
       'SessionsController',
+      'StepUpController',
       'UsersController',
     ]);
   });
 
-  it('guards every route by default: JwtAuthGuard and RolesGuard are global guards', () => {
+  it('guards every route by default: JwtAuthGuard, RolesGuard and RecentAuthGuard are global guards, in that order', () => {
     const providers = (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, AuthModule) as unknown[]).filter(
       (p): p is { provide: unknown; useExisting: unknown } =>
         typeof p === 'object' && p !== null && (p as { provide?: unknown }).provide === APP_GUARD,
     );
 
-    expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard]);
+    expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard, RecentAuthGuard]);
   });
 
-  it('makes public exactly register, login, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking), the JWKS and liveness', () => {
+  it('makes public exactly register, login and its second step, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking), the JWKS and liveness', () => {
     expect(
       routes
         .filter((r) => r.isPublic)
@@ -106,6 +117,7 @@ describe('route inventory', () => {
       'GET /metrics',
       'POST /auth/email/verify',
       'POST /auth/login',
+      'POST /auth/mfa/verify',
       'POST /auth/oidc/exchange',
       'POST /auth/password/forgot',
       'POST /auth/password/reset',
@@ -114,8 +126,8 @@ describe('route inventory', () => {
     ]);
   });
 
-  it('requires the admin role on every /users route but reading one user', () => {
-    const users = Object.fromEntries(routes.filter((r) => r.controller === 'UsersController').map((r) => [r.route, r.roles]));
+  it('requires the admin role on every /users route but reading one user, whichever module serves it', () => {
+    const users = Object.fromEntries(routes.filter((r) => r.route.split(' ')[1].startsWith('/users')).map((r) => [r.route, r.roles]));
 
     expect(users).toEqual({
       'GET /users': ['admin'],
@@ -124,7 +136,28 @@ describe('route inventory', () => {
       'DELETE /users/:id': ['admin'],
       'GET /users/:id/sessions': ['admin'],
       'DELETE /users/:id/sessions': ['admin'],
+      'GET /users/:id/mfa': ['admin'],
+      'DELETE /users/:id/mfa': ['admin'],
     });
+  });
+
+  it("asks a recent authentication (step-up) on exactly API.md's sensitive routes", () => {
+    expect(
+      routes
+        .filter((r) => r.recent)
+        .map((r) => r.route)
+        .sort(),
+    ).toEqual([
+      'DELETE /auth/identities/:id',
+      'DELETE /auth/mfa/totp',
+      'POST /auth/mfa/recovery-codes',
+      'POST /auth/mfa/totp',
+      'POST /auth/oidc/:provider/link',
+    ]);
+  });
+
+  it('puts no step-up requirement on a public route (a public route has no token to judge)', () => {
+    expect(routes.filter((r) => r.isPublic && r.recent)).toEqual([]);
   });
 
   it('puts no role requirement on a public route', () => {

@@ -186,8 +186,28 @@ describe.each(testDatabases())('register and login on %s', (kind) => {
       const { accessToken } = (await loginAs(user.username, user.password).expect(200)).body;
       const { header, payload } = decodeJwt(accessToken);
       expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
-      expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub', 'username']);
-      expect(payload).toMatchObject({ sub: userId, username: user.username, roles: ['user'], iss: 'gatehouse', aud: 'gatehouse-api' });
+      expect(Object.keys(payload).sort()).toEqual([
+        'amr',
+        'aud',
+        'auth_time',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'roles',
+        'sid',
+        'sub',
+        'username',
+      ]);
+      expect(payload).toMatchObject({
+        sub: userId,
+        username: user.username,
+        roles: ['user'],
+        iss: 'gatehouse',
+        aud: 'gatehouse-api',
+        amr: ['pwd'],
+      });
+      expect(Math.abs((payload.auth_time as number) - (payload.iat as number))).toBeLessThanOrEqual(1);
       expect(payload.sid).toMatch(UUID);
       expect(typeof payload.jti).toBe('string');
       expect(Math.abs((payload.iat as number) - Date.now() / 1000)).toBeLessThan(10);

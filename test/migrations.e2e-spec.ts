@@ -12,7 +12,8 @@ describe.each(testDatabases())('migrations on %s', (kind) => {
     const db = await createTestDatabase(kind);
     drop = db.drop;
     app = await createTestApp({ DATABASE_URL: db.url });
-  });
+    // Generous: every migration runs at start, and PostgreSQL DDL is slow on a loaded machine.
+  }, 30_000);
   afterAll(async () => {
     await app?.close();
     await drop?.();

@@ -1,10 +1,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_ENV, api, bearer, login, newUser, register, TEST_ADMIN, TokenPair } from './support/http';
+import { ADMIN_ENV, api, bearer, decodeJwt, login, newUser, register, TEST_ADMIN, TokenPair } from './support/http';
 import { CookieJar } from './support/cookie-jar';
 import { freePort, Instance, within } from './support/instance';
 import { readBody, TestAccount, TestProvider } from './support/oidc-provider';
 import { describeIf, POSTGRES } from './support/requirements';
+import { totpAt } from './support/totp';
 import { createTestApp, createTestDatabase, testDatabases } from './support/test-app';
 
 // API.md "Sign in with an identity provider", against a real OpenID provider (oidc-provider) on a loopback port,
@@ -123,6 +124,32 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
       code_challenge_method: 'S256',
     });
     for (const name of ['state', 'nonce', 'code_challenge']) expect(url.searchParams.get(name)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('asks a user with a second factor for it after the provider, and says both in amr', async () => {
+    const subject = newSubject();
+    const account = { email: `${subject}@corp.example`, email_verified: true };
+    const first = await exchange((await signIn(subject, account)).searchParams.get('loginCode')!);
+    expect(decodeJwt(first.accessToken).payload.amr).toEqual(['fed']);
+    const mfa = '/api/v1/auth/mfa';
+    const started = await api(app).post(`${mfa}/totp`).set(bearer(first.accessToken)).expect(200);
+    await api(app)
+      .post(`${mfa}/totp/confirm`)
+      .set(bearer(first.accessToken))
+      .send({ code: totpAt(started.body.secret as string) })
+      .expect(200);
+
+    const loginCode = (await signIn(subject, account)).searchParams.get('loginCode')!;
+    const challenged = await api(app).post(`${OIDC}/exchange`).send({ loginCode });
+    expect(challenged.status).toBe(401);
+    expect(challenged.body).toMatchObject({ code: 'MFA_REQUIRED', methods: ['totp', 'recovery_code'], expiresIn: 300 });
+    expect(challenged.body.accessToken).toBeUndefined();
+    // The code of the next time step (accepted one step either side): the one just used for confirming is spent.
+    const verified = await api(app)
+      .post(`${mfa}/verify`)
+      .send({ mfaToken: challenged.body.mfaToken, code: totpAt(started.body.secret as string, Date.now() + 30_000) })
+      .expect(200);
+    expect(decodeJwt(verified.body.accessToken as string).payload.amr).toEqual(['fed', 'otp', 'mfa']);
   });
 
   it('creates a user at the first sign-in and finds them at the second', async () => {

@@ -36,6 +36,7 @@ const PUBLIC_OPERATIONS = [
   'oidc_start',
   'oidc_callback',
   'oidc_exchange',
+  'mfa_verify',
   'health_live',
   'health_ready',
   'health_metrics',
@@ -124,7 +125,7 @@ describe('OpenAPI document (/docs-json)', () => {
     expect(codes('auth_register', '400')).toContain('VALIDATION_FAILED');
     expect(codes('auth_register', '409')).toEqual(['USER_EXISTS']);
     expect(codes('auth_register', '429')).toEqual(['TOO_MANY_REQUESTS']);
-    expect(codes('auth_login', '401')).toEqual(['INVALID_CREDENTIALS']);
+    expect(codes('auth_login', '401')).toEqual(['INVALID_CREDENTIALS', 'MFA_REQUIRED']);
     expect(codes('auth_login', '403')).toEqual(expect.arrayContaining(['ACCOUNT_DISABLED']));
     expect(codes('auth_login', '429')).toEqual(['TOO_MANY_REQUESTS']);
     expect(codes('auth_refresh', '401')).toEqual(['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED']);
@@ -132,8 +133,11 @@ describe('OpenAPI document (/docs-json)', () => {
     expect(codes('auth_csrf', '401')).toEqual(['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_REVOKED']);
     expect(codes('auth_change_password', '401')).toContain('INVALID_CREDENTIALS');
     expect(codes('sessions_revoke', '404')).toEqual(['SESSION_NOT_FOUND']);
-    for (const id of ['users_list', 'users_get']) expect(codes(id, '403')).toEqual(['FORBIDDEN']);
-    for (const id of ['users_update', 'users_delete']) expect(codes(id, '403')).toEqual(['FORBIDDEN', 'CSRF_FAILED']);
+    expect(codes('users_get', '403')).toEqual(['FORBIDDEN']);
+    for (const id of ['users_list', 'users_mfa_status']) expect(codes(id, '403')).toEqual(['FORBIDDEN', 'MFA_ENROLLMENT_REQUIRED']);
+    for (const id of ['users_update', 'users_delete', 'users_mfa_reset']) {
+      expect(codes(id, '403')).toEqual(['FORBIDDEN', 'MFA_ENROLLMENT_REQUIRED', 'CSRF_FAILED']);
+    }
     for (const id of ['auth_logout', 'auth_logout_all', 'auth_change_password', 'sessions_revoke']) {
       expect(codes(id, '403')).toEqual(['CSRF_FAILED']);
     }
@@ -141,6 +145,16 @@ describe('OpenAPI document (/docs-json)', () => {
     for (const id of ['users_get', 'users_update', 'users_delete']) expect(codes(id, '404')).toEqual(['USER_NOT_FOUND']);
     expect(codes('users_update', '409')).toEqual(['USER_EXISTS']);
     expect(codes('health_ready', '503')).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(codes('mfa_totp_enrol', '401')).toContain('STEP_UP_REQUIRED');
+    expect(codes('mfa_totp_enrol', '409')).toEqual(['MFA_ALREADY_ENABLED']);
+    expect(codes('mfa_totp_enrol', '503')).toContain('MFA_UNAVAILABLE');
+    expect(codes('mfa_totp_confirm', '400')).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'MFA_CODE_INVALID']));
+    expect(codes('mfa_totp_disable', '401')).toContain('STEP_UP_REQUIRED');
+    expect(codes('mfa_recovery_codes', '409')).toEqual(['MFA_NOT_ENABLED']);
+    expect(codes('mfa_verify', '400')).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'MFA_CODE_INVALID']));
+    expect(codes('mfa_verify', '401')).toEqual(['MFA_TOKEN_INVALID']);
+    expect(codes('auth_step_up', '400')).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'MFA_CODE_INVALID']));
+    expect(codes('auth_step_up', '401')).toContain('INVALID_CREDENTIALS');
   });
 
   it('does not mark query fields with defaults as required', () => {

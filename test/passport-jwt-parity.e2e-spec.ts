@@ -184,6 +184,9 @@ describe('AuthGuard("jwt") answers as the global JwtAuthGuard does', () => {
       roles: subject.roles,
       sessionId: subject.sid,
       tokenId: expect.any(String),
+      amr: ['pwd'],
+      authTime: expect.any(Number),
+      secondFactor: false,
       via,
     });
   });

@@ -19,6 +19,7 @@ import { RegisterDto } from './dto/register.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { RateLimited } from './rate-limit/rate-limited.decorator';
+import { SignIn } from './sign-in.service';
 import { ClientInfo } from '../sessions/session.types';
 
 @ApiTags('auth')
@@ -30,6 +31,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly browser: BrowserSessions,
+    private readonly signIn: SignIn,
   ) {}
 
   @Public()
@@ -47,15 +49,28 @@ export class AuthController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @IssuesTokens('A token pair; send `accessToken` as `Authorization: Bearer …`')
-  @ApiOperation({ operationId: 'auth_login', summary: 'Log in with username (or email) and password; opens a session' })
+  @ApiOperation({
+    operationId: 'auth_login',
+    summary: 'Log in with username (or email) and password; opens a session',
+    description:
+      'A user with a second factor gets 401 `MFA_REQUIRED` instead, with `mfaToken`, `methods` and `expiresIn` in the body: ' +
+      'finish at POST /auth/mfa/verify.',
+  })
   @ApiBody({ type: LoginDto })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.ACCOUNT_DISABLED, ErrorCode.EMAIL_NOT_VERIFIED)
-  async login(
+  @ApiErrors(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.MFA_REQUIRED,
+    ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.EMAIL_NOT_VERIFIED,
+  )
+  login(
     @Req() request: { user: AuthenticatedUser },
     @Client() client: ClientInfo,
     @Transport() transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
-    return this.browser.answer(transport, await this.auth.login(request.user, client));
+    // Only a user without a second factor gets here: the others were answered MFA_REQUIRED by the credential check.
+    return this.signIn.open(request.user, client, { amr: ['pwd'], secondFactor: false }, transport);
   }
 
   @Public()

@@ -13,6 +13,7 @@ import { BrowserSessionsController } from './browser/browser-sessions.controller
 import { BrowserSessions } from './browser/browser-sessions.service';
 import { CsrfService } from './browser/csrf.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { RecentAuthGuard } from './guards/recent-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { LoginLockout } from './lockout/login-lockout.entity';
 import { LoginLockoutService } from './lockout/login-lockout.service';
@@ -25,6 +26,10 @@ import { OneTimeToken } from './recovery/one-time-token.entity';
 import { DEFAULT_ONE_TIME_TOKEN_TTLS, ONE_TIME_TOKEN_TTLS, OneTimeTokensService } from './recovery/one-time-tokens.service';
 import { PasswordResetService } from './recovery/password-reset.service';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SecondFactors } from './second-factors/second-factors';
+import { SignIn } from './sign-in.service';
+import { StepUpController } from './step-up/step-up.controller';
+import { StepUpService } from './step-up/step-up.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 import { JwksController } from './tokens/jwks.controller';
@@ -40,7 +45,7 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     RateLimitModule,
     MailModule,
   ],
-  controllers: [AuthController, BrowserSessionsController, JwksController, AccountRecoveryController],
+  controllers: [AuthController, BrowserSessionsController, StepUpController, JwksController, AccountRecoveryController],
   providers: [
     AuthService,
     AuthEvents,
@@ -68,14 +73,19 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     JwtStrategy,
     CsrfService,
     BrowserSessions,
+    SignIn,
+    SecondFactors,
+    StepUpService,
     // Deny by default: every route needs a token unless @Public(); `useExisting` lets tests override the guards.
     JwtAuthGuard,
     RolesGuard,
+    RecentAuthGuard,
     { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
+    { provide: APP_GUARD, useExisting: RecentAuthGuard },
   ],
-  // Every other way to sign in (second factor, passkey, identity provider) opens its session with AuthService.login
-  // and answers through BrowserSessions, as a password login does.
-  exports: [AdminAccountService, AuthService, BrowserSessions],
+  // For the other ways to sign in (second factor, passkey, identity provider): SignIn ends every login, SecondFactors
+  // is where a feature registers as the second factor, and wrong codes count toward the same lockout as passwords.
+  exports: [AdminAccountService, BrowserSessions, SignIn, SecondFactors, LoginLockoutService],
 })
 export class AuthModule {}

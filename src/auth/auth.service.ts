@@ -14,11 +14,11 @@ import { TokenPairDto } from './dto/token-pair.dto';
 import { LoginLockoutService, userLockoutKey } from './lockout/login-lockout.service';
 import { PasswordService } from './passwords/password.service';
 import { EmailVerificationService } from './recovery/email-verification.service';
-import { ClientInfo, IssuedSession } from '../sessions/session.types';
+import { ClientInfo } from '../sessions/session.types';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthenticatedUser } from './authenticated-user';
-import { AccessTokenSubject } from './tokens/access-token-claims';
-import { TokensService } from './tokens/tokens.service';
+import { SecondFactors } from './second-factors/second-factors';
+import { SignIn } from './sign-in.service';
 
 // Until the strategies' rewrite imports it from its own file (local.strategy.ts still imports it from here).
 export type { AuthenticatedUser } from './authenticated-user';
@@ -32,7 +32,8 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
-    private readonly tokens: TokensService,
+    private readonly signIn: SignIn,
+    private readonly secondFactors: SecondFactors,
     private readonly lockout: LoginLockoutService,
     private readonly events: AuthEvents,
     private readonly verification: EmailVerificationService,
@@ -47,8 +48,10 @@ export class AuthService {
   }
 
   /**
-   * Unknown names and wrong passwords fail alike, in the same time (a bcrypt compare either way).
-   * Only a caller who knows the password learns that the account is disabled.
+   * Unknown names and wrong passwords fail alike, in the same time (a bcrypt compare either way), whether or not the
+   * user has a second factor. Only a caller who knows the password learns that the account is disabled, or gets the
+   * MFA_REQUIRED challenge; for such a user the password alone does not clear the failure count (the second factor
+   * does), or guesses at the code could alternate with right passwords forever.
    */
   async validateCredentials(login: string, password: string, origin: LoginOrigin = {}): Promise<AuthenticatedUser> {
     const user = await this.users.findCredentials(login);
@@ -64,7 +67,8 @@ export class AuthService {
       await this.lockout.recordFailure(lockoutKey);
       throw invalidCredentials();
     }
-    await this.lockout.succeeded(lockoutKey);
+    const methods = await this.secondFactors.methodsOf(user.id);
+    if (methods.length === 0) await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
       this.events.login('disabled', user.id, origin);
       throw new AppException(ErrorCode.ACCOUNT_DISABLED);
@@ -74,6 +78,10 @@ export class AuthService {
       throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED);
     }
     if (user.passwordHash && this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
+    if (methods.length > 0) {
+      this.events.login('mfa_required', user.id, origin);
+      throw await this.secondFactors.challenge(user.id, methods);
+    }
     this.events.login('success', user.id, origin);
     return { id: user.id, username: user.username, roles: user.roles };
   }
@@ -86,11 +94,7 @@ export class AuthService {
       .catch((error: Error) => this.logger.warn(`could not upgrade the password hash of user ${userId}: ${error.message}`));
   }
 
-  async login(user: AuthenticatedUser, client: ClientInfo): Promise<TokenPairDto> {
-    const session = await this.sessions.create(user.id, client);
-    return this.tokenPair(user, session);
-  }
-
+  /** A refresh keeps the session's `amr` and `auth_time`; whether the user has a second factor is asked anew. */
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPairDto> {
     const session = await this.sessions.rotate(refreshToken, client);
     const user = await this.users.findCredentialsById(session.userId);
@@ -98,7 +102,7 @@ export class AuthService {
       await this.sessions.revoke(session.sessionId);
       throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
     }
-    return this.tokenPair(user, session);
+    return this.signIn.pair(user, session, await this.secondFactors.has(user.id));
   }
 
   logout(caller: AuthUser): Promise<void> {
@@ -119,16 +123,6 @@ export class AuthService {
     if (!user || !(await this.passwords.verify(change.currentPassword, user.passwordHash))) throw invalidCredentials();
     await this.users.setPasswordHash(user.id, await this.passwords.hash(change.newPassword));
     await this.sessions.revokeAllForUser(user.id, caller.sessionId);
-  }
-
-  private tokenPair(user: AccessTokenSubject, session: IssuedSession): TokenPairDto {
-    return {
-      accessToken: this.tokens.signAccessToken(user, session.sessionId),
-      refreshToken: session.refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: this.tokens.accessTokenTtlSeconds,
-      refreshExpiresIn: session.refreshExpiresIn,
-    };
   }
 }
 

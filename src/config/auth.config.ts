@@ -26,6 +26,8 @@ export const authConfig = registerAs('auth', () => {
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     revocationPollSeconds: env.REVOCATION_POLL_SECONDS,
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
+    stepUpMaxAgeSeconds: parseDurationSeconds(env.STEP_UP_MAX_AGE)!,
+    requireMfaForAdmins: env.REQUIRE_MFA_FOR_ADMINS,
     admin:
       env.ADMIN_USERNAME && env.ADMIN_EMAIL && env.ADMIN_PASSWORD
         ? { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }

@@ -1,4 +1,5 @@
-import { ConfigurationError, validate, validatedEnvironment, validateEnvironment } from './environment';
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError, decodeDataKey, validate, validatedEnvironment, validateEnvironment } from './environment';
 
 const SECRET_32 = 'k'.repeat(32);
 
@@ -126,5 +127,27 @@ describe('browser-session origins', () => {
     expect(validateEnvironment({ REFRESH_REUSE_GRACE_SECONDS: '0' }).REFRESH_REUSE_GRACE_SECONDS).toBe(0);
     expect(configurationErrorOf({ REFRESH_REUSE_GRACE_SECONDS: '301' }).message).toContain('REFRESH_REUSE_GRACE_SECONDS');
     expect(configurationErrorOf({ PUBLIC_URL: 'not a url' }).message).toContain('PUBLIC_URL');
+  });
+
+  it('takes a DATA_ENCRYPTION_KEY of exactly 32 bytes as hex, base64 or base64url, and refuses anything else', () => {
+    const key = randomBytes(32);
+    for (const form of [key.toString('hex'), key.toString('base64'), key.toString('base64url')]) {
+      expect(() => validateEnvironment({ DATA_ENCRYPTION_KEY: form })).not.toThrow();
+      expect(decodeDataKey(form)).toEqual(key);
+    }
+    for (const bad of [
+      'change-me',
+      randomBytes(16).toString('hex'),
+      randomBytes(31).toString('base64url'),
+      randomBytes(33).toString('base64'),
+    ]) {
+      expect(configurationErrorOf({ DATA_ENCRYPTION_KEY: bad }).message).toContain('DATA_ENCRYPTION_KEY');
+    }
+  });
+
+  it('defaults STEP_UP_MAX_AGE to 5m and REQUIRE_MFA_FOR_ADMINS to false', () => {
+    expect(validateEnvironment({})).toMatchObject({ STEP_UP_MAX_AGE: '5m', REQUIRE_MFA_FOR_ADMINS: false });
+    expect(validateEnvironment({ REQUIRE_MFA_FOR_ADMINS: 'true' }).REQUIRE_MFA_FOR_ADMINS).toBe(true);
+    expect(configurationErrorOf({ STEP_UP_MAX_AGE: '0' }).message).toContain('STEP_UP_MAX_AGE');
   });
 });

@@ -151,6 +151,19 @@ export class Environment {
   @Max(300)
   REFRESH_REUSE_GRACE_SECONDS = 10;
 
+  /** How old a session's last authentication may be for the routes that need a recent one (RFC 9470 step-up). */
+  @Matches(DURATION, { message: 'STEP_UP_MAX_AGE must be seconds or a duration such as 5m' })
+  STEP_UP_MAX_AGE = '5m';
+
+  /** 32 random bytes (base64url, base64 or hex) that encrypt TOTP secrets; checked in validateEnvironment. */
+  @IsOptional()
+  @IsString()
+  DATA_ENCRYPTION_KEY?: string = undefined;
+
+  @Transform(toBool)
+  @IsBoolean()
+  REQUIRE_MFA_FOR_ADMINS = false;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -231,6 +244,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     // Node refuses a server whose headers may take longer than the whole request.
     problems.push('HEADERS_TIMEOUT: may not be longer than REQUEST_TIMEOUT');
   }
+  if (env.DATA_ENCRYPTION_KEY !== undefined && !decodeDataKey(env.DATA_ENCRYPTION_KEY)) {
+    problems.push('DATA_ENCRYPTION_KEY: must be 32 random bytes, base64url, base64 or hex (see .env.example)');
+  }
   if (env.CORS_ORIGINS) problems.push(...originListProblems('CORS_ORIGINS', env.CORS_ORIGINS));
   const oidc = readOidcProviders(env.OIDC_PROVIDERS, raw);
   problems.push(...oidc.problems);
@@ -246,6 +262,17 @@ const oidcProviders = new WeakMap<Environment, OidcProviderSettings[]>();
 
 export function oidcProvidersOf(env: Environment): OidcProviderSettings[] {
   return oidcProviders.get(env) ?? [];
+}
+
+/** The 32 bytes of a DATA_ENCRYPTION_KEY written as hex (64 digits), base64 or base64url; undefined for anything else. */
+export function decodeDataKey(text: string): Buffer | undefined {
+  const value = text.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(value)
+      ? Buffer.from(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''), 'base64url')
+      : undefined;
+  return bytes?.length === 32 ? bytes : undefined;
 }
 
 let validated: Environment | undefined;

@@ -7,20 +7,36 @@ import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
 import { LinkedIdentity } from '../identity-providers/linked-identity.entity';
 import { OidcFlow } from '../identity-providers/oidc-flow.entity';
 import { OidcLoginCode } from '../identity-providers/oidc-login-code.entity';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
+import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
+import { TotpCredential } from '../mfa/entities/totp-credential.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';
 import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-tokens';
 import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-grace';
+import { SecondFactors1764001700000 } from './migrations/1764001700000-second-factors';
 import { IdentityProviders1764001800000 } from './migrations/1764001800000-identity-providers';
 
-export const ENTITIES = [User, Session, LoginLockout, OneTimeToken, LinkedIdentity, OidcFlow, OidcLoginCode];
+export const ENTITIES = [
+  User,
+  Session,
+  LoginLockout,
+  OneTimeToken,
+  TotpCredential,
+  RecoveryCode,
+  MfaChallenge,
+  LinkedIdentity,
+  OidcFlow,
+  OidcLoginCode,
+];
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   LoginLockouts1764000100000,
   OneTimeTokens1764000200000,
   RefreshGrace1764001600000,
+  SecondFactors1764001700000,
   IdentityProviders1764001800000,
 ];
 

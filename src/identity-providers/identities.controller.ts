@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../common/auth';
+import { AuthUser, CurrentUser, RequireRecentAuth } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { LinkedIdentityDto } from '../users/dto/linked-identity.dto';
@@ -18,7 +18,7 @@ export class IdentitiesController {
     return this.identities.listFor(caller.userId);
   }
 
-  // TODO(step-up): add the recent-authentication decorator (issue 17) at merge; API.md asks "bearer, recent".
+  @RequireRecentAuth()
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'identities_unlink', summary: 'Unlink one of the caller’s identities (never the last way to sign in)' })

@@ -8,8 +8,11 @@ import {
   randomNonce,
   randomPKCECodeVerifier,
 } from 'openid-client';
-import { AuthService } from '../auth/auth.service';
+import { CookieSessionDto } from '../auth/browser/dto/cookie-session.dto';
+import { TokenTransport } from '../auth/browser/token-transport';
 import { TokenPairDto } from '../auth/dto/token-pair.dto';
+import { SecondFactors } from '../auth/second-factors/second-factors';
+import { SignIn } from '../auth/sign-in.service';
 import { AppException, ErrorCode } from '../common/errors';
 import { oidcConfig } from '../config';
 import { ClientInfo } from '../sessions/session.types';
@@ -47,7 +50,8 @@ export class OidcSignIn {
     private readonly flows: OidcFlows,
     private readonly accounts: ProviderAccounts,
     private readonly users: UsersService,
-    private readonly auth: AuthService,
+    private readonly signIn: SignIn,
+    private readonly secondFactors: SecondFactors,
     @Inject(oidcConfig.KEY) private readonly config: ConfigType<typeof oidcConfig>,
   ) {}
 
@@ -105,13 +109,19 @@ export class OidcSignIn {
     }
   }
 
-  /** A login code for a session, through the same call as a password login. */
-  async exchange(loginCode: string, client: ClientInfo): Promise<TokenPairDto> {
+  /**
+   * A login code for a session, through the same call as a password login. The provider is the first factor (`amr`
+   * `fed`): a user who has a second factor here answers it at POST /auth/mfa/verify, as after a password, so a
+   * provider account never bypasses the second factor someone set up with Gatehouse.
+   */
+  async exchange(loginCode: string, client: ClientInfo, transport: TokenTransport): Promise<TokenPairDto | CookieSessionDto> {
     const userId = await this.flows.spendLoginCode(loginCode);
     const user = userId && (await this.users.findCredentialsById(userId));
     if (!user) throw new AppException(ErrorCode.LOGIN_CODE_INVALID);
     if (user.disabled) throw new AppException(ErrorCode.ACCOUNT_DISABLED);
-    return this.auth.login({ id: user.id, username: user.username, roles: user.roles }, client);
+    const methods = await this.secondFactors.methodsOf(user.id);
+    if (methods.length > 0) throw await this.secondFactors.challenge(user.id, methods, 'fed');
+    return this.signIn.open(user, client, { amr: ['fed'], secondFactor: false }, transport);
   }
 
   /** The verified identity of the callback: every failure here is the provider's side of the flow, OIDC_FAILED. */

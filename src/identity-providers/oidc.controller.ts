@@ -7,7 +7,7 @@ import { CookieReply, IssuesTokens, TokenTransport, Transport } from '../auth/br
 import { Client } from '../auth/decorators/client-info.decorator';
 import { TokenPairDto } from '../auth/dto/token-pair.dto';
 import { RateLimited } from '../auth/rate-limit/rate-limited.decorator';
-import { AuthUser, CurrentUser, Public } from '../common/auth';
+import { AuthUser, CurrentUser, Public, RequireRecentAuth } from '../common/auth';
 import { ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { ClientInfo } from '../sessions/session.types';
@@ -93,16 +93,16 @@ export class OidcController {
   @HttpCode(HttpStatus.OK)
   @IssuesTokens('A token pair, as a password login gives')
   @ApiOperation({ operationId: 'oidc_exchange', summary: 'Exchange the callback’s single-use loginCode for a session' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOGIN_CODE_INVALID, ErrorCode.ACCOUNT_DISABLED)
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOGIN_CODE_INVALID, ErrorCode.ACCOUNT_DISABLED, ErrorCode.MFA_REQUIRED)
   async exchange(
     @Body() body: ExchangeDto,
     @Client() client: ClientInfo,
     @Transport() transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
-    return this.browser.answer(transport, await this.signIn.exchange(body.loginCode, client));
+    return this.signIn.exchange(body.loginCode, client, transport);
   }
 
-  // TODO(step-up): add the recent-authentication decorator (issue 17) at merge; API.md asks "bearer, recent".
+  @RequireRecentAuth()
   @Post(':provider/link')
   @HttpCode(HttpStatus.OK)
   @PROVIDER_PARAM

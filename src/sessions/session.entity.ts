@@ -29,6 +29,14 @@ export class Session {
   @Column({ name: 'sealed_successor', type: 'varchar', length: 255, nullable: true })
   sealedSuccessor!: string | null;
 
+  /** When the user last proved who they are in this session (login or step-up): the tokens' `auth_time`. */
+  @Column({ name: 'auth_time', type: Date, nullable: true })
+  authTime!: Date | null;
+
+  /** How they proved it (RFC 8176 `amr` values, space-separated): kept on the session so that a refresh keeps it. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  amr!: string | null;
+
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;
 

@@ -22,6 +22,8 @@ const config = { accessTokenTtlSeconds: ACCESS_TTL, refreshTokenTtlSeconds: REFR
 >;
 const GRACE_SECONDS = 10;
 const HOUR_MS = 3_600_000;
+/** How the sessions of these specs were authenticated: a password, now. */
+const byPassword = () => ({ amr: ['pwd'], authTime: new Date() });
 
 const alice = randomUUID();
 const bob = randomUUID();
@@ -62,7 +64,7 @@ describe('SessionsService', () => {
 
   describe('create', () => {
     it('issues `<session id>.<256 bits base64url>` and stores only its hash', async () => {
-      const issued = await service.create(alice, client);
+      const issued = await service.create(alice, client, byPassword());
 
       expect(issued.refreshToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
       expect(issued).toMatchObject({ userId: alice, refreshExpiresIn: REFRESH_TTL });
@@ -80,7 +82,7 @@ describe('SessionsService', () => {
 
     it('sets the expiry one refresh TTL ahead', async () => {
       const before = Date.now();
-      const { sessionId } = await service.create(alice, {});
+      const { sessionId } = await service.create(alice, {}, byPassword());
 
       const { expiresAt } = await rows.findOneByOrFail({ id: sessionId });
       expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + REFRESH_TTL * 1000 - 1000);
@@ -90,7 +92,7 @@ describe('SessionsService', () => {
 
   describe('rotate', () => {
     it('spends the token and issues a new one in the same session', async () => {
-      const first = await service.create(alice, client);
+      const first = await service.create(alice, client, byPassword());
 
       const second = await service.rotate(first.refreshToken, { userAgent: 'jest/2' });
 
@@ -104,7 +106,7 @@ describe('SessionsService', () => {
     });
 
     it('treats a spent token as reuse: REFRESH_TOKEN_REUSED, and the session ends', async () => {
-      const first = await service.create(alice, client);
+      const first = await service.create(alice, client, byPassword());
       const second = await service.rotate(first.refreshToken, client);
 
       const error = await rejectionOf(service.rotate(first.refreshToken, client));
@@ -116,7 +118,7 @@ describe('SessionsService', () => {
     });
 
     it('lets exactly one of two concurrent rotations with one token win', async () => {
-      const { refreshToken } = await service.create(alice, client);
+      const { refreshToken } = await service.create(alice, client, byPassword());
 
       const outcomes = await Promise.allSettled([service.rotate(refreshToken, client), service.rotate(refreshToken, client)]);
 
@@ -140,7 +142,7 @@ describe('SessionsService', () => {
     });
 
     it('refuses the current token of an expired session as REFRESH_TOKEN_INVALID without revoking it', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client);
+      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
       await rows.update({ id: sessionId }, { expiresAt: new Date(Date.now() - 1000) });
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
@@ -148,14 +150,14 @@ describe('SessionsService', () => {
     });
 
     it('refuses the token of a revoked session as REFRESH_TOKEN_INVALID', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client);
+      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
       await service.revoke(sessionId);
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
     });
 
     it('refuses the token of a session whose user is gone as REFRESH_TOKEN_INVALID', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client);
+      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
       await rows.update({ id: sessionId }, { userId: null });
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
@@ -175,7 +177,7 @@ describe('SessionsService', () => {
     });
 
     it('answers the token spent last with the same successor, and the session lives', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
 
       const again = await graceful.rotate(first.refreshToken, client);
@@ -188,7 +190,7 @@ describe('SessionsService', () => {
     });
 
     it('gives every one of 8 concurrent rotations with one token the one successor, written once', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
 
       const issued = await Promise.all(Array.from({ length: 8 }, () => graceful.rotate(first.refreshToken, client)));
 
@@ -200,7 +202,7 @@ describe('SessionsService', () => {
     });
 
     it('treats the token spent last as reuse once the window has passed', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
       await graceful.rotate(first.refreshToken, client);
       await rows.update({ id: first.sessionId }, { rotatedAt: new Date(Date.now() - (GRACE_SECONDS + 1) * 1000) });
 
@@ -209,7 +211,7 @@ describe('SessionsService', () => {
     });
 
     it('treats any older token of the chain as reuse, even within the window', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
       await graceful.rotate(second.refreshToken, client);
 
@@ -218,7 +220,7 @@ describe('SessionsService', () => {
     });
 
     it('treats a made-up token of the session as reuse, not as the spent one', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
       await graceful.rotate(first.refreshToken, client);
 
       const forged = `${first.sessionId}.${'A'.repeat(43)}`;
@@ -226,7 +228,7 @@ describe('SessionsService', () => {
     });
 
     it('keeps the successor out of reach of whoever has only the database', async () => {
-      const first = await graceful.create(alice, client);
+      const first = await graceful.create(alice, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
 
       const row = await rows.findOneByOrFail({ id: first.sessionId });
@@ -240,7 +242,7 @@ describe('SessionsService', () => {
     });
 
     it('stores no successor when the window is off', async () => {
-      const first = await service.create(alice, client);
+      const first = await service.create(alice, client, byPassword());
       await service.rotate(first.refreshToken, client);
 
       expect((await rows.findOneByOrFail({ id: first.sessionId })).sealedSuccessor).toBeNull();
@@ -249,7 +251,7 @@ describe('SessionsService', () => {
 
   describe('revocation', () => {
     it("answers another user's session as SESSION_NOT_FOUND and leaves it live", async () => {
-      const { sessionId } = await service.create(bob, client);
+      const { sessionId } = await service.create(bob, client, byPassword());
 
       const error = await rejectionOf(service.revokeOwn(alice, sessionId));
 
@@ -258,7 +260,7 @@ describe('SessionsService', () => {
     });
 
     it('ends one of the caller’s own sessions, and a second time is SESSION_NOT_FOUND', async () => {
-      const { sessionId } = await service.create(alice, client);
+      const { sessionId } = await service.create(alice, client, byPassword());
 
       await service.revokeOwn(alice, sessionId);
 
@@ -267,9 +269,9 @@ describe('SessionsService', () => {
     });
 
     it('ends every session of a user but the one kept, and no one else’s', async () => {
-      const kept = await service.create(alice, client);
-      const others = [await service.create(alice, client), await service.create(alice, client)];
-      const bobs = await service.create(bob, client);
+      const kept = await service.create(alice, client, byPassword());
+      const others = [await service.create(alice, client, byPassword()), await service.create(alice, client, byPassword())];
+      const bobs = await service.create(bob, client, byPassword());
 
       await service.revokeAllForUser(alice, kept.sessionId);
 
@@ -279,7 +281,7 @@ describe('SessionsService', () => {
     });
 
     it('ends every session of a user when none is kept', async () => {
-      const sessions = [await service.create(alice, client), await service.create(alice, client)];
+      const sessions = [await service.create(alice, client, byPassword()), await service.create(alice, client, byPassword())];
 
       await service.revokeAllForUser(alice);
 
@@ -290,8 +292,8 @@ describe('SessionsService', () => {
 
   describe('cleanUp', () => {
     it('deletes long-expired sessions and keeps live ones', async () => {
-      const live = await service.create(alice, client);
-      const stale = await service.create(alice, client);
+      const live = await service.create(alice, client, byPassword());
+      const stale = await service.create(alice, client, byPassword());
       await rows.update({ id: stale.sessionId }, { expiresAt: new Date(Date.now() - 24 * HOUR_MS) });
 
       await service.cleanUp();
@@ -300,8 +302,8 @@ describe('SessionsService', () => {
     });
 
     it('forgets revocations older than any access token, and keeps recent ones', async () => {
-      const old = await service.create(alice, client);
-      const recent = await service.create(alice, client);
+      const old = await service.create(alice, client, byPassword());
+      const recent = await service.create(alice, client, byPassword());
       await service.revoke(old.sessionId);
       await service.revoke(recent.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
@@ -320,9 +322,9 @@ describe('SessionsService', () => {
 
   describe('RevocationSync at start', () => {
     it('loads the recent revocations into a fresh instance', async () => {
-      const recent = await service.create(alice, client);
-      const old = await service.create(alice, client);
-      const live = await service.create(alice, client);
+      const recent = await service.create(alice, client, byPassword());
+      const old = await service.create(alice, client, byPassword());
+      const live = await service.create(alice, client, byPassword());
       await service.revokeAllForUser(alice, live.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
 

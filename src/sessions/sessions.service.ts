@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { every } from '../common/background/background-tasks';
-import { AppException, ErrorCode } from '../common/errors';
+import { AppException, ErrorCode, TokenException } from '../common/errors';
 import { authConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token';
@@ -12,7 +12,7 @@ import { openSuccessor, sealSuccessor } from './refresh-successor';
 import { RevocationSync } from './revocation-sync.service';
 import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
-import { ClientInfo, IssuedSession } from './session.types';
+import { ClientInfo, IssuedSession, SessionAuthentication } from './session.types';
 import { SessionResponseDto, toSessionResponse } from './session-response.dto';
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
@@ -49,7 +49,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.revoked.has(sessionId);
   }
 
-  async create(userId: string, client: ClientInfo): Promise<IssuedSession> {
+  async create(userId: string, client: ClientInfo, authentication: SessionAuthentication): Promise<IssuedSession> {
     const now = new Date();
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken(sessionId);
@@ -63,8 +63,10 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       lastUsedAt: now,
       expiresAt: this.refreshExpiry(now),
       revokedAt: null,
+      authTime: authentication.authTime,
+      amr: authentication.amr.join(' '),
     });
-    return { sessionId, userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds };
+    return { sessionId, userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds, authentication };
   }
 
   /**
@@ -97,29 +99,80 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     );
     if (result.affected === 1) {
       const session = await this.sessions.findOneByOrFail({ id: sessionId });
-      if (session.userId) return { sessionId, userId: session.userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds };
+      if (session.userId) {
+        const refreshExpiresIn = this.config.refreshTokenTtlSeconds;
+        return { sessionId, userId: session.userId, refreshToken, refreshExpiresIn, authentication: authenticationOf(session) };
+      }
       throw invalidRefreshToken();
     }
     const session = await this.sessions.findOneBy({ id: sessionId });
     if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
     const successor = await this.graceSuccessor(session, spent, spentHash, now);
+    if (successor === 'superseded') throw invalidRefreshToken();
     if (successor) return successor;
     await this.revoke(sessionId);
     this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
     throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED);
   }
 
-  /** The successor of `spent` when it is the token spent last and that was within the grace window. */
-  private async graceSuccessor(session: Session, spent: string, spentHash: string, now: Date): Promise<IssuedSession | undefined> {
+  /**
+   * The successor of `spent` when it is the token spent last and that was within the grace window; 'superseded' when
+   * a step-up replaced it then without the token at hand to seal its successor under (not reuse, but nothing to give).
+   */
+  private async graceSuccessor(
+    session: Session,
+    spent: string,
+    spentHash: string,
+    now: Date,
+  ): Promise<IssuedSession | 'superseded' | undefined> {
     const graceMs = this.config.refreshReuseGraceSeconds * 1000;
     const { previousRefreshTokenHash, rotatedAt, sealedSuccessor, userId } = session;
-    if (graceMs === 0 || !userId || !sealedSuccessor || !rotatedAt || now.getTime() - rotatedAt.getTime() > graceMs) return undefined;
+    if (graceMs === 0 || !userId || !rotatedAt || now.getTime() - rotatedAt.getTime() > graceMs) return undefined;
     if (previousRefreshTokenHash !== spentHash) return undefined;
+    if (!sealedSuccessor) return 'superseded';
     const successor = await openSuccessor(spent, session.id, sealedSuccessor);
     // Still the session's current token: the chain has not moved on since.
     if (!successor || hashRefreshToken(successor) !== session.refreshTokenHash) return undefined;
     const refreshExpiresIn = Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000));
-    return { sessionId: session.id, userId, refreshToken: successor, refreshExpiresIn };
+    return { sessionId: session.id, userId, refreshToken: successor, refreshExpiresIn, authentication: authenticationOf(session) };
+  }
+
+  /**
+   * Step-up (RFC 9470): records the session's new authentication and rotates its refresh token as a refresh does, so
+   * the session keeps a single chain (two live refresh tokens would blind reuse detection). The token this replaces
+   * then answers like one a refresh spent: within the grace window with the same successor when it was at hand to
+   * seal it under (`current`, the refresh cookie), otherwise REFRESH_TOKEN_INVALID without ending the session; later,
+   * as reuse. Access tokens already issued stay valid until they expire.
+   */
+  async reauthenticate(sessionId: string, authentication: SessionAuthentication, current?: string): Promise<IssuedSession> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = new Date();
+      const session = await this.sessions.findOneBy({ id: sessionId });
+      if (!session?.userId || session.revokedAt || session.expiresAt <= now) {
+        throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
+      }
+      const refreshToken = newRefreshToken(sessionId);
+      const sealable =
+        this.config.refreshReuseGraceSeconds > 0 && current !== undefined && hashRefreshToken(current) === session.refreshTokenHash;
+      // Conditional on the chain not having moved since the read: a concurrent refresh wins, and this tries again.
+      const result = await this.sessions.update(
+        { id: sessionId, refreshTokenHash: session.refreshTokenHash, revokedAt: IsNull() },
+        {
+          refreshTokenHash: hashRefreshToken(refreshToken),
+          previousRefreshTokenHash: session.refreshTokenHash,
+          rotatedAt: now,
+          sealedSuccessor: sealable ? await sealSuccessor(current, sessionId, refreshToken) : null,
+          lastUsedAt: now,
+          expiresAt: this.refreshExpiry(now),
+          authTime: authentication.authTime,
+          amr: authentication.amr.join(' '),
+        },
+      );
+      if (result.affected === 1) {
+        return { sessionId, userId: session.userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds, authentication };
+      }
+    }
+    throw new AppException(ErrorCode.SERVICE_UNAVAILABLE, 'The session is busy; try again');
   }
 
   /** The live session whose current refresh token this is (a page that reloaded after its access cookie expired). */
@@ -184,6 +237,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   private refreshExpiry(now: Date): Date {
     return new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
   }
+}
+
+/** Sessions opened before authentications were recorded count as a password login at their creation. */
+function authenticationOf(session: Session): SessionAuthentication {
+  return { amr: session.amr ? session.amr.split(' ') : ['pwd'], authTime: session.authTime ?? session.createdAt };
 }
 
 function invalidRefreshToken(): AppException {

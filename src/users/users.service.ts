@@ -159,13 +159,16 @@ export class UsersService {
     this.profiles.delete(id);
   }
 
-  /** Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. */
+  /**
+   * Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. The features that
+   * keep something for the user (second factors) drop it before the answer, through the awaited event.
+   */
   async remove(id: string): Promise<void> {
     if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
     await this.sessions.revokeAllForUser(id);
     await this.users.delete({ id });
     this.profiles.delete(id);
-    this.events.emit(USER_DELETED, new UserDeletedEvent(id));
+    await this.events.emitAsync(USER_DELETED, new UserDeletedEvent(id));
   }
 
   /** True when the name (in any case or Unicode form) is taken. */

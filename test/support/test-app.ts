@@ -48,9 +48,13 @@ async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise
 /** A secret made by the test run, never stored anywhere. */
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
 
+/** The key TOTP secrets are sealed under in tests (so no test writes one into data/). */
+export const TEST_DATA_ENCRYPTION_KEY = randomBytes(32).toString('base64url');
+
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   JWT_SECRET: TEST_JWT_SECRET,
+  DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
   BCRYPT_COST: '4',
   LOG_LEVEL: 'error',
   // Suites make hundreds of auth calls from one address; the limit itself has its own spec.

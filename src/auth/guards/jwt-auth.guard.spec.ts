@@ -21,7 +21,17 @@ function contextFor(handler: keyof RoutesController, request: HeaderCarrier): Ex
   } as unknown as ExecutionContext;
 }
 
-const alice: AuthUser = { userId: 'u1', username: 'alice', roles: [], sessionId: 's1', tokenId: 't1', via: 'header' };
+const alice: AuthUser = {
+  userId: 'u1',
+  username: 'alice',
+  roles: [],
+  sessionId: 's1',
+  tokenId: 't1',
+  amr: ['pwd'],
+  authTime: 0,
+  secondFactor: false,
+  via: 'header',
+};
 const missing = new TokenException(ErrorCode.TOKEN_MISSING, 'An access token is required');
 const revoked = new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
 

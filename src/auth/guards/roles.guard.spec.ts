@@ -38,7 +38,7 @@ function errorOf(run: () => unknown): AppException {
 }
 
 describe('RolesGuard', () => {
-  const guard = new RolesGuard(new Reflector());
+  const guard = new RolesGuard(new Reflector(), { requireMfaForAdmins: false });
 
   it('admits anyone to a route without @Roles', () => {
     expect(guard.canActivate(contextFor(OpenController, 'anyone', caller(UserRole.User)))).toBe(true);
@@ -60,5 +60,21 @@ describe('RolesGuard', () => {
 
   it('refuses a request without a user as FORBIDDEN', () => {
     expect(errorOf(() => guard.canActivate(contextFor(AdminController, 'adminOnly'))).code).toBe(ErrorCode.FORBIDDEN);
+  });
+
+  describe('with REQUIRE_MFA_FOR_ADMINS', () => {
+    const strict = new RolesGuard(new Reflector(), { requireMfaForAdmins: true });
+    const admin = (amr: string[]) => ({ ...caller(UserRole.Admin), amr });
+
+    it('refuses an admin token without mfa in amr on admin routes as 403 MFA_ENROLLMENT_REQUIRED', () => {
+      const error = errorOf(() => strict.canActivate(contextFor(AdminController, 'adminOnly', admin(['pwd']))));
+
+      expect([error.code, error.status]).toEqual([ErrorCode.MFA_ENROLLMENT_REQUIRED, 403]);
+    });
+
+    it('admits an admin token with mfa, and asks nothing on routes that are not for admins', () => {
+      expect(strict.canActivate(contextFor(AdminController, 'adminOnly', admin(['pwd', 'otp', 'mfa'])))).toBe(true);
+      expect(strict.canActivate(contextFor(AdminController, 'forUsers', { ...caller(UserRole.User), amr: ['pwd'] }))).toBe(true);
+    });
   });
 });

@@ -47,6 +47,8 @@ const claims = () => ({
   roles: ['user'],
   sid: 'session-1',
   jti: 'token-1',
+  amr: ['pwd'],
+  auth_time: now() - 60,
   iat: now(),
   exp: now() + TTL,
   iss: 'gatehouse',
@@ -71,18 +73,27 @@ function codeOf(run: () => unknown): ErrorCode {
 
 describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, then the session)', () => {
   it('accepts a well-formed access token and returns the caller', () => {
-    expect(authenticate(sign(claims()))).toEqual({
+    const payload = claims();
+    expect(authenticate(sign(payload))).toEqual({
       userId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
       username: 'alice',
       roles: ['user'],
       sessionId: 'session-1',
       tokenId: 'token-1',
+      amr: ['pwd'],
+      authTime: payload.auth_time,
+      secondFactor: false,
       via: 'header',
     });
   });
 
-  it('accepts a token that TokensService signed', () => {
-    const token = tokens.signAccessToken({ id: 'user-1', username: 'bob', roles: [UserRole.Admin] }, 'session-2');
+  it('accepts a token that TokensService signed, with how and when the session authenticated', () => {
+    const authTime = now() - 30;
+    const token = tokens.signAccessToken({ id: 'user-1', username: 'bob', roles: [UserRole.Admin] }, 'session-2', {
+      amr: ['pwd', 'otp', 'mfa'],
+      authTime,
+      secondFactor: true,
+    });
 
     expect(authenticate(token)).toEqual({
       userId: 'user-1',
@@ -90,8 +101,15 @@ describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, 
       roles: ['admin'],
       sessionId: 'session-2',
       tokenId: expect.any(String),
+      amr: ['pwd', 'otp', 'mfa'],
+      authTime,
+      secondFactor: true,
       via: 'header',
     });
+  });
+
+  it('accepts a token signed before amr and auth_time existed, as a session that is not recent', () => {
+    expect(authenticate(sign({ ...claims(), amr: undefined, auth_time: undefined }))).toMatchObject({ amr: [], authTime: 0 });
   });
 
   it('refuses a request without a bearer token as TOKEN_MISSING', () => {
@@ -132,6 +150,10 @@ describe('JwtStrategy.authenticateAccessToken (the token, TokensService checks, 
     ['roles as a string', () => ({ ...claims(), roles: 'admin' })],
     ['roles with a non-string', () => ({ ...claims(), roles: ['user', 1] })],
     ['no roles', () => ({ ...claims(), roles: undefined })],
+    ['amr as a string', () => ({ ...claims(), amr: 'pwd' })],
+    ['amr with a non-string', () => ({ ...claims(), amr: ['pwd', 1] })],
+    ['a string auth_time', () => ({ ...claims(), auth_time: '1700000000' })],
+    ['a second_factor that is not true', () => ({ ...claims(), second_factor: 'yes' })],
   ])('refuses a payload with %s', (_, payload: () => Record<string, unknown>) => {
     expect(codeOf(() => authenticate(sign(payload())))).toBe(ErrorCode.TOKEN_INVALID);
   });

@@ -45,7 +45,17 @@ export class JwtStrategy extends PassportStrategy(AccessTokenStrategy, 'jwt') {
   private callerOf(token: string, via: AuthUser['via']): AuthUser {
     const claims = this.tokens.verifyAccessToken(token);
     if (this.sessions.isRevoked(claims.sid)) throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
-    return { userId: claims.sub, username: claims.username, roles: claims.roles, sessionId: claims.sid, tokenId: claims.jti, via };
+    return {
+      userId: claims.sub,
+      username: claims.username,
+      roles: claims.roles,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+      amr: claims.amr,
+      authTime: claims.auth_time,
+      secondFactor: claims.second_factor === true,
+      via,
+    };
   }
 
   /** The access cookie of a request that sent no token header (an Authorization of another scheme counts as one). */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, TokenException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { UserRole } from '../../users/user-role';
-import { AccessTokenClaims, AccessTokenSubject } from './access-token-claims';
+import { AccessTokenClaims, AccessTokenSubject, TokenAuthentication } from './access-token-claims';
 import { ACCESS_TOKEN_TYPE, AccessTokenHeaderReader } from './access-token-header';
 import type { KeyRing } from './key-ring';
 
@@ -58,13 +58,16 @@ export class TokensService {
     return this.config.accessTokenTtlSeconds;
   }
 
-  signAccessToken(user: AccessTokenSubject, sessionId: string): string {
+  signAccessToken(user: AccessTokenSubject, sessionId: string, authentication: TokenAuthentication): string {
     const iat = Math.floor(Date.now() / 1000);
     const { issuer, audience, accessTokenTtlSeconds } = this.config;
     return this.sign({
       username: user.username,
       roles: user.roles,
       sid: sessionId,
+      amr: authentication.amr,
+      auth_time: authentication.authTime,
+      ...(authentication.secondFactor && { second_factor: true }),
       iat,
       exp: iat + accessTokenTtlSeconds,
       aud: audience,
@@ -86,7 +89,7 @@ export class TokensService {
 
   private checkClaims(payload: unknown): AccessTokenClaims {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('The token payload is not an object');
-    const { exp, iat, sub, sid, jti, username, roles } = payload as Record<string, unknown>;
+    const { exp, iat, sub, sid, jti, username, roles, amr, auth_time, second_factor } = payload as Record<string, unknown>;
     if (typeof exp !== 'number' || typeof iat !== 'number') throw invalid('The token lacks exp or iat');
     if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw invalid('The token was issued in the future');
     if (exp - iat > this.config.accessTokenTtlSeconds) throw invalid('The token lives longer than allowed');
@@ -94,7 +97,23 @@ export class TokensService {
       throw invalid('The token lacks required claims');
     }
     if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) throw invalid('The token has malformed roles');
-    return { sub, sid, jti, username, roles: roles as UserRole[], iat, exp };
+    // Tokens signed before these claims existed (a rolling upgrade) pass, and never count as a recent login.
+    if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')))
+      throw invalid('The token has a malformed amr');
+    if (auth_time !== undefined && typeof auth_time !== 'number') throw invalid('The token has a malformed auth_time');
+    if (second_factor !== undefined && second_factor !== true) throw invalid('The token has a malformed second_factor');
+    return {
+      sub,
+      sid,
+      jti,
+      username,
+      roles: roles as UserRole[],
+      iat,
+      exp,
+      amr: amr ?? [],
+      auth_time: auth_time ?? 0,
+      ...(second_factor === true && { second_factor }),
+    };
   }
 }
 

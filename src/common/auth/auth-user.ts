@@ -7,6 +7,11 @@ export interface AuthUser {
   roles: UserRole[];
   sessionId: string;
   tokenId: string;
+  /** How and when the session last authenticated (the token's `amr` and `auth_time`, in seconds). */
+  amr: string[];
+  authTime: number;
+  /** The user had a second factor when the token was issued. */
+  secondFactor: boolean;
   /** Where the token came from: a header, or the access cookie (and then an unsafe request passed the CSRF checks). */
   via: 'header' | 'cookie';
 }

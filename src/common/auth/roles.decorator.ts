@@ -12,5 +12,5 @@ export const Roles = (...roles: UserRole[]) =>
     SetMetadata(ROLES_KEY, roles),
     // In this order: a response without a type, merged after ApiErrors, would drop the error schema.
     ApiForbiddenResponse({ description: `Needs the role ${roles.map((role) => `\`${role}\``).join(' or ')}.` }),
-    ApiErrors(ErrorCode.FORBIDDEN),
+    ApiErrors(ErrorCode.FORBIDDEN, ...(roles.includes(UserRole.Admin) ? [ErrorCode.MFA_ENROLLMENT_REQUIRED] : [])),
   );

@@ -72,7 +72,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private toResponse(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppException) {
       const body = catalogBody(exception.code, exception.details);
-      return { body, headers: { ...exception.headers, ...challengeFor(body) } };
+      // A challenge of the exception's own (RFC 9470's step-up) replaces the default one.
+      return { body: { ...body, ...exception.fields }, headers: { ...challengeFor(body), ...exception.headers } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

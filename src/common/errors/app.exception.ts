@@ -13,6 +13,8 @@ export class AppException extends Error {
     readonly code: ErrorCode,
     message: string | string[] = ERROR_CATALOG[code].message,
     readonly headers: Record<string, string> = {},
+    /** Fields the contract adds to this code's body (MFA_REQUIRED's `mfaToken`, `methods`, `expiresIn`). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(Array.isArray(message) ? message.join('; ') : message);
     this.details = message;

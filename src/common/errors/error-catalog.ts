@@ -40,6 +40,11 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: 'the verification token is unknown, used, expired or malformed, or the address has changed since',
     message: 'The verification link is invalid, used or expired',
   },
+  MFA_CODE_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    when: 'the TOTP code or recovery code is wrong, already used, or the user has no such factor',
+    message: 'The code is invalid or was already used',
+  },
   TOKEN_MISSING: { status: HttpStatus.UNAUTHORIZED, when: 'no access token was sent', message: 'An access token is required' },
   TOKEN_INVALID: {
     status: HttpStatus.UNAUTHORIZED,
@@ -67,6 +72,21 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: 'the refresh token was already spent: the whole session is ended',
     message: 'Refresh token was already used; the session has been ended',
   },
+  MFA_REQUIRED: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the password was right and the user has a second factor: the body carries `mfaToken`, `methods` and `expiresIn`; finish at POST /auth/mfa/verify',
+    message: 'A second factor is required',
+  },
+  MFA_TOKEN_INVALID: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the mfaToken is unknown, used, expired or has seen 5 wrong codes; log in again',
+    message: 'The MFA token is invalid, used or expired; log in again',
+  },
+  STEP_UP_REQUIRED: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: "the session's authentication is older than STEP_UP_MAX_AGE, or lacks a second factor the user has: re-authenticate at POST /auth/step-up (RFC 9470 challenge in WWW-Authenticate)",
+    message: 'Re-authenticate to do this: POST /auth/step-up',
+  },
   FORBIDDEN: { status: HttpStatus.FORBIDDEN, when: 'the caller lacks the role this needs', message: 'You do not have the role this needs' },
   CSRF_FAILED: {
     status: HttpStatus.FORBIDDEN,
@@ -83,6 +103,11 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: 'REQUIRE_EMAIL_VERIFICATION is on and the address is not verified yet',
     message: 'Verify your email address first: see the mail we sent',
   },
+  MFA_ENROLLMENT_REQUIRED: {
+    status: HttpStatus.FORBIDDEN,
+    when: 'REQUIRE_MFA_FOR_ADMINS is on and the admin token was not issued after a second factor',
+    message: 'Admin routes need a session opened with a second factor: enrol one and log in again',
+  },
   NOT_FOUND: { status: HttpStatus.NOT_FOUND, when: 'no such route', message: 'Cannot GET /api/v1/nowhere' },
   USER_NOT_FOUND: { status: HttpStatus.NOT_FOUND, when: 'no user has this id', message: 'User not found' },
   SESSION_NOT_FOUND: {
@@ -95,6 +120,16 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     status: HttpStatus.CONFLICT,
     when: 'the username or email is taken (without regard to case)',
     message: 'A user with this username or email already exists',
+  },
+  MFA_ALREADY_ENABLED: {
+    status: HttpStatus.CONFLICT,
+    when: 'TOTP is already on for this user (turn it off first to enrol another authenticator)',
+    message: 'TOTP is already enabled',
+  },
+  MFA_NOT_ENABLED: {
+    status: HttpStatus.CONFLICT,
+    when: 'TOTP is not on for this user (or no enrolment is pending, for a confirmation)',
+    message: 'TOTP is not enabled',
   },
   PAYLOAD_TOO_LARGE: { status: HttpStatus.PAYLOAD_TOO_LARGE, when: 'the body is over 100 kB', message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: {
@@ -177,6 +212,11 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     status: HttpStatus.SERVICE_UNAVAILABLE,
     when: 'the database does not answer; retry after `Retry-After` seconds',
     message: 'The database is unavailable; try again shortly',
+  },
+  MFA_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    when: 'DATA_ENCRYPTION_KEY is not configured, so TOTP secrets cannot be stored',
+    message: 'TOTP is not available on this server: DATA_ENCRYPTION_KEY is not configured',
   },
   SERVICE_UNAVAILABLE: {
     status: HttpStatus.SERVICE_UNAVAILABLE,

@@ -11,10 +11,21 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  ...['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken', 'csrfToken'].flatMap((key) => [
-    key,
-    `*.${key}`,
-  ]),
+  ...[
+    'password',
+    'currentPassword',
+    'newPassword',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'csrfToken',
+    'mfaToken',
+    // Not `code`: error lines carry the error code under it. No body is logged, TOTP codes included.
+    'recoveryCode',
+    'recoveryCodes',
+    'secret',
+    'otpauthUri',
+  ].flatMap((key) => [key, `*.${key}`]),
 ];
 
 export function createRootLogger(level: string, destination?: DestinationStream): PinoLogger {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { bcryptUnsafeMessage, isBcryptSafe } from './identifiers';
 
 /** Trims and NFKC-normalizes a string field before validation; other types pass through to fail their checks. */
@@ -23,4 +23,26 @@ export function IsBcryptSafe(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) => bcryptUnsafeMessage(args?.property ?? 'password'),
       },
     });
+}
+
+/**
+ * A field of a group of which exactly one is sent (`{ code }` or `{ recoveryCode }`): validated when present, or when
+ * none of the group is, and refused beside another of the group.
+ */
+export function OneOf(group: readonly string[]): PropertyDecorator {
+  const message = `send exactly one of ${group.join(', ')}`;
+  return (target, propertyName) => {
+    const field = propertyName as string;
+    const given = (object: object, name: string) => (object as Record<string, unknown>)[name] !== undefined;
+    ValidateIf((object: object) => given(object, field) || group.every((name) => !given(object, name)))(target, propertyName);
+    registerDecorator({
+      name: 'oneOf',
+      target: target.constructor,
+      propertyName: field,
+      validator: {
+        validate: (value: unknown, args) => value !== undefined && group.every((name) => name === field || !given(args!.object, name)),
+        defaultMessage: () => message,
+      },
+    });
+  };
 }

@@ -1,4 +1,4 @@
-/** Emitted (EventEmitter2) once a user is deleted, for features that keep rows of their own about the user. */
+/** Emitted (EventEmitter2, awaited) once a user is deleted: features drop what they keep for that user. */
 export const USER_DELETED = 'users.deleted';
 
 export class UserDeletedEvent {

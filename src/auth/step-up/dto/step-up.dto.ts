@@ -1,0 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import { IsBcryptSafe, NormalizePassword, OneOf } from '../../../common/validation/decorators';
+import { RecoveryCodeField, TotpCodeField } from '../../second-factors/second-factor-fields';
+
+const PROOFS = ['password', 'code', 'recoveryCode'] as const;
+
+/** One proof: the password (users without a second factor), a TOTP code or a recovery code. */
+export class StepUpDto {
+  @ApiProperty({ description: 'The password (only for a user without a second factor)', required: false })
+  @OneOf(PROOFS)
+  @NormalizePassword()
+  @IsString()
+  @MaxLength(256)
+  @IsBcryptSafe()
+  password?: string;
+
+  @OneOf(PROOFS)
+  @TotpCodeField()
+  code?: string;
+
+  @OneOf(PROOFS)
+  @RecoveryCodeField()
+  recoveryCode?: string;
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from '../../common/auth';
+import { AppException, ErrorCode, TokenException } from '../../common/errors';
+import { SessionsService } from '../../sessions/sessions.service';
+import { UsersService } from '../../users/users.service';
+import { TokenPairDto } from '../dto/token-pair.dto';
+import { LoginLockoutService, userLockoutKey } from '../lockout/login-lockout.service';
+import { PasswordService } from '../passwords/password.service';
+import { FirstFactor, SecondFactors } from '../second-factors/second-factors';
+import { SignIn } from '../sign-in.service';
+import { StepUpDto } from './dto/step-up.dto';
+
+/** RFC 8176 values that are a first factor of a session; a second factor shown on top of one makes it `mfa`. */
+const FIRST_FACTORS: readonly string[] = ['pwd', 'fed'] satisfies FirstFactor[];
+
+/**
+ * Re-authentication of a signed-in session (RFC 9470): a fresh `auth_time` and the `amr` of what was shown. Wrong
+ * passwords and codes count toward the account's lockout, as at login, so a stolen access token cannot guess freely.
+ */
+@Injectable()
+export class StepUpService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly secondFactors: SecondFactors,
+    private readonly lockout: LoginLockoutService,
+    private readonly sessions: SessionsService,
+    private readonly signIn: SignIn,
+  ) {}
+
+  async stepUp(caller: AuthUser, proof: StepUpDto, refreshCookie?: string): Promise<TokenPairDto> {
+    const user = await this.users.findCredentialsById(caller.userId);
+    if (!user || user.disabled) throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
+    const lockoutKey = userLockoutKey(user.id);
+    await this.lockout.assertNotLocked(lockoutKey);
+    const secondFactor = await this.secondFactors.has(user.id);
+    const amr = await this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof).catch(async (error: unknown) => {
+      if (error instanceof AppException && (error.code === ErrorCode.INVALID_CREDENTIALS || error.code === ErrorCode.MFA_CODE_INVALID)) {
+        await this.lockout.recordFailure(lockoutKey);
+      }
+      throw error;
+    });
+    await this.lockout.succeeded(lockoutKey);
+    const session = await this.sessions.reauthenticate(caller.sessionId, { amr, authTime: new Date() }, refreshCookie);
+    return this.signIn.pair(user, session, secondFactor);
+  }
+
+  /** The `amr` the session gets, or the refusal of the proof. */
+  private async check(
+    userId: string,
+    passwordHash: string | null,
+    secondFactor: boolean,
+    sessionAmr: string[],
+    proof: StepUpDto,
+  ): Promise<string[]> {
+    if (proof.password !== undefined) {
+      // API.md: a password alone never makes a user with a second factor "recent"; refused rather than a pair that is not.
+      if (secondFactor) throw AppException.validation(['password: this user has a second factor; step up with code or recoveryCode']);
+      if (!(await this.passwords.verify(proof.password, passwordHash))) throw new AppException(ErrorCode.INVALID_CREDENTIALS);
+      return ['pwd'];
+    }
+    const shown = await this.secondFactors.prove(
+      userId,
+      proof.code !== undefined ? { code: proof.code } : { recoveryCode: proof.recoveryCode! },
+    );
+    const first = sessionAmr.filter((method) => FIRST_FACTORS.includes(method));
+    return first.length > 0 ? [...new Set([...first, ...shown, 'mfa'])] : shown;
+  }
+}

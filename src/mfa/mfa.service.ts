@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { AuthUser } from '../common/auth';
+import { AppException, ErrorCode } from '../common/errors';
+import { SessionsService } from '../sessions/sessions.service';
+import { USER_DELETED, UserDeletedEvent } from '../users/events/user-deleted.event';
+import { UsersService } from '../users/users.service';
+import { MfaStatusDto } from './dto/mfa-status.dto';
+import { RecoveryCodesDto } from './dto/recovery-codes.dto';
+import { TotpEnrolmentDto } from './dto/totp-enrolment.dto';
+import { MfaChallengesService } from './mfa-challenges.service';
+import { RecoveryCodesService } from './recovery-codes.service';
+import { TotpService } from './totp.service';
+
+/**
+ * A user's second factors as they manage them, and an admin's reset. Turning a factor on or off ends the user's other
+ * sessions (ASVS 7.4.3), through SessionsService's one path.
+ */
+@Injectable()
+export class MfaService {
+  constructor(
+    private readonly totp: TotpService,
+    private readonly recoveryCodes: RecoveryCodesService,
+    private readonly challenges: MfaChallengesService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {}
+
+  async status(userId: string): Promise<MfaStatusDto> {
+    const [totp, recoveryCodesLeft] = await Promise.all([this.totp.isEnabled(userId), this.recoveryCodes.countLeft(userId)]);
+    return { totp, recoveryCodesLeft, passkeys: 0 };
+  }
+
+  async enrolTotp(caller: AuthUser): Promise<TotpEnrolmentDto> {
+    return this.totp.enrol(caller.userId, caller.username);
+  }
+
+  async confirmTotp(caller: AuthUser, code: string): Promise<RecoveryCodesDto> {
+    await this.totp.confirm(caller.userId, code);
+    const recoveryCodes = await this.recoveryCodes.replace(caller.userId);
+    await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+    return { recoveryCodes };
+  }
+
+  async disableTotp(caller: AuthUser): Promise<void> {
+    if (!(await this.totp.isEnabled(caller.userId))) throw new AppException(ErrorCode.MFA_NOT_ENABLED);
+    await this.removeFactors(caller.userId);
+    await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+  }
+
+  async replaceRecoveryCodes(caller: AuthUser): Promise<RecoveryCodesDto> {
+    if (!(await this.totp.isEnabled(caller.userId))) throw new AppException(ErrorCode.MFA_NOT_ENABLED);
+    return { recoveryCodes: await this.recoveryCodes.replace(caller.userId) };
+  }
+
+  async statusOf(userId: string): Promise<MfaStatusDto> {
+    await this.assertUserExists(userId);
+    return this.status(userId);
+  }
+
+  /** For a user locked out of their second factor: everything goes, and so do all their sessions. */
+  async reset(userId: string): Promise<void> {
+    await this.assertUserExists(userId);
+    await this.removeFactors(userId);
+    await this.sessions.revokeAllForUser(userId);
+  }
+
+  /** A deleted user's sealed secret and code hashes go with them. */
+  @OnEvent(USER_DELETED)
+  async onUserDeleted({ userId }: UserDeletedEvent): Promise<void> {
+    await this.removeFactors(userId);
+  }
+
+  private async removeFactors(userId: string): Promise<void> {
+    await this.totp.remove(userId);
+    await this.recoveryCodes.removeAll(userId);
+    await this.challenges.removeAll(userId);
+  }
+
+  private async assertUserExists(userId: string): Promise<void> {
+    if (!(await this.users.findCredentialsById(userId))) throw new AppException(ErrorCode.USER_NOT_FOUND);
+  }
+}
