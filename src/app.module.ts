@@ -2,8 +2,20 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditTrailModule } from './audit/audit-trail.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { appConfig, authConfig, databaseConfig, DatabaseConfig, envFileOptions, mailConfig, redisConfig, validate } from './config';
+import {
+  appConfig,
+  auditConfig,
+  authConfig,
+  databaseConfig,
+  DatabaseConfig,
+  envFileOptions,
+  mailConfig,
+  redisConfig,
+  validate,
+} from './config';
 import { RedisModule } from './redis/redis.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -11,7 +23,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
-@Module({ imports: [SessionsModule, UsersModule, AuthModule, HealthModule, MetricsModule] })
+@Module({ imports: [AuditTrailModule, SessionsModule, UsersModule, AuthModule, AuditModule, HealthModule, MetricsModule] })
 export class AppModule {
   /**
    * The app with its configuration. The environment is validated here, once, when the app is built (never when this
@@ -25,7 +37,7 @@ export class AppModule {
           isGlobal: true,
           ...envFileOptions(),
           validate,
-          load: [appConfig, authConfig, databaseConfig, mailConfig, redisConfig],
+          load: [appConfig, auditConfig, authConfig, databaseConfig, mailConfig, redisConfig],
         }),
         // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
         EventEmitterModule.forRoot(),

@@ -68,6 +68,7 @@ describe('route inventory', () => {
         .sort(),
     ).toEqual([
       'AccountRecoveryController',
+      'AuditEventsController',
       'AuthController',
       'BrowserSessionsController',
       'HealthController',
@@ -116,6 +117,17 @@ describe('route inventory', () => {
       'GET /users/:id': undefined,
       'PATCH /users/:id': ['admin'],
       'DELETE /users/:id': ['admin'],
+    });
+  });
+
+  it("reads the audit trail only: admins any user's events, everyone else their own, and no route changes an event", () => {
+    const audit = Object.fromEntries(
+      routes.filter((r) => r.controller === 'AuditEventsController').map((r) => [r.route, [r.isPublic, r.roles]]),
+    );
+
+    expect(audit).toEqual({
+      'GET /audit-events': [false, ['admin']],
+      'GET /auth/events': [false, undefined],
     });
   });
 

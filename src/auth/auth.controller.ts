@@ -11,7 +11,7 @@ import { BrowserSessions } from './browser/browser-sessions.service';
 import { CookieSessionDto } from './browser/dto/cookie-session.dto';
 import { CookieReply, IssuesTokens, TokenTransport, Transport } from './browser/token-transport';
 import { AuthenticatedUser } from './authenticated-user';
-import { Client } from './decorators/client-info.decorator';
+import { Client } from '../common/http/client-info';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -38,8 +38,8 @@ export class AuthController {
   @ApiOperation({ operationId: 'auth_register', summary: 'Create an account with the role "user"' })
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new user; log in next' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MALFORMED_JSON, ErrorCode.USER_EXISTS)
-  register(@Body() input: RegisterDto): Promise<UserResponseDto> {
-    return this.auth.register(input);
+  register(@Body() input: RegisterDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
+    return this.auth.register(input, client);
   }
 
   @Public()
@@ -55,7 +55,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Transport() transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
-    return this.browser.answer(transport, await this.auth.login(request.user, client));
+    return this.browser.answer(transport, await this.auth.login(request.user, 'password', client));
   }
 
   @Public()
@@ -87,8 +87,12 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout', summary: 'End this session: its access and refresh tokens stop working' })
   @ApiNoContentResponse({ description: 'Logged out' })
-  async logout(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
-    await this.auth.logout(caller);
+  async logout(
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: CookieReply,
+  ): Promise<void> {
+    await this.auth.logout(caller, client);
     if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
@@ -96,8 +100,12 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout_all', summary: 'End every session of the caller' })
   @ApiNoContentResponse({ description: 'Logged out everywhere' })
-  async logoutAll(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
-    await this.auth.logoutEverywhere(caller);
+  async logoutAll(
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: CookieReply,
+  ): Promise<void> {
+    await this.auth.logoutEverywhere(caller, client);
     if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
@@ -113,7 +121,7 @@ export class AuthController {
   @ApiOperation({ operationId: 'auth_change_password', summary: 'Change the password; keeps this session and ends the others' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS)
-  changePassword(@CurrentUser() caller: AuthUser, @Body() change: ChangePasswordDto): Promise<void> {
-    return this.auth.changePassword(caller, change);
+  changePassword(@CurrentUser() caller: AuthUser, @Body() change: ChangePasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.changePassword(caller, change, client);
   }
 }

@@ -75,6 +75,7 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     { provide: APP_GUARD, useExisting: RolesGuard },
   ],
   // BrowserSessions: every other way to sign in (second factor, passkey, identity provider) answers through it.
-  exports: [AdminAccountService, BrowserSessions],
+  // KEY_RING: keys derived from it (the audit trail's page cursors) are the same on every instance.
+  exports: [AdminAccountService, BrowserSessions, KEY_RING],
 })
 export class AuthModule {}

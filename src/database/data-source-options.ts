@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import { DataSourceOptions } from 'typeorm';
+import { AuditEventRow } from '../audit/audit-event.entity';
+import { WebhookDelivery } from '../audit/webhooks/webhook-delivery.entity';
 import { LoginLockout } from '../auth/lockout/login-lockout.entity';
 import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
 import { Session } from '../sessions/session.entity';
@@ -10,9 +12,16 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { LoginLockouts1764000100000 } from './migrations/1764000100000-login-lockouts';
 import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-tokens';
 import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-grace';
+import { AuditEvents1764002000000 } from './migrations/1764002000000-audit-events';
 
-export const ENTITIES = [User, Session, LoginLockout, OneTimeToken];
-export const MIGRATIONS = [InitialSchema1764000000000, LoginLockouts1764000100000, OneTimeTokens1764000200000, RefreshGrace1764001600000];
+export const ENTITIES = [User, Session, LoginLockout, OneTimeToken, AuditEventRow, WebhookDelivery];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  LoginLockouts1764000100000,
+  OneTimeTokens1764000200000,
+  RefreshGrace1764001600000,
+  AuditEvents1764002000000,
+];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 

@@ -1,8 +1,4 @@
-/** Who opened or refreshed a session, as recorded on it (shown back in the caller's session list). */
-export interface ClientInfo {
-  userAgent?: string;
-  ip?: string;
-}
+export type { ClientInfo } from '../common/http/client-info';
 
 /** A session just opened or rotated: what the token issuer needs to answer with a token pair. */
 export interface IssuedSession {

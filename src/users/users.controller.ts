@@ -9,6 +9,7 @@ import { UserPageDto } from './dto/user-page.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { UserRole } from './user-role';
 import { UsersService } from './users.service';
+import { Client, ClientInfo } from '../common/http/client-info';
 
 const uuid = new ParseUUIDPipe({ version: undefined, exceptionFactory: () => AppException.validation(['id must be a UUID']) });
 
@@ -45,8 +46,13 @@ export class UsersController {
   })
   @ApiOkResponse({ type: UserResponseDto, description: 'The user as changed' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND, ErrorCode.USER_EXISTS)
-  update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {
-    return this.users.update(id, changes);
+  update(
+    @Param('id', uuid) id: string,
+    @Body() changes: UpdateUserDto,
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.users.update(id, changes, caller.userId, client);
   }
 
   @Delete(':id')
@@ -55,7 +61,7 @@ export class UsersController {
   @ApiOperation({ operationId: 'users_delete', summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
-  async remove(@Param('id', uuid) id: string): Promise<void> {
-    await this.users.remove(id);
+  async remove(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser, @Client() client: ClientInfo): Promise<void> {
+    await this.users.remove(id, caller.userId, client);
   }
 }
