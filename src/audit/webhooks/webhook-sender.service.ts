@@ -23,6 +23,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   private passRunning = false;
   private passWanted = false;
   private stopping = false;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     @InjectRepository(WebhookDelivery) private readonly deliveries: Repository<WebhookDelivery>,
@@ -44,6 +45,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.stopPolling?.();
+    for (const timer of this.retryTimers) clearTimeout(timer);
     await this.background.drain();
   }
 
@@ -148,6 +150,17 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     }
     await this.deliveries.update(mine, { ...released, nextAttemptAt, lastError: failure });
     this.metrics.countWebhookDelivery('retry');
+    this.retryAt(nextAttemptAt.getTime() - now.getTime());
+  }
+
+  /** The poll would find the retry too, but up to `pollMs` late: the first retries are due within seconds. */
+  private retryAt(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.nudge();
+    }, delayMs);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 }
 

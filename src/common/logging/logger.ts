@@ -11,10 +11,19 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  ...['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken', 'csrfToken'].flatMap((key) => [
-    key,
-    `*.${key}`,
-  ]),
+  ...[
+    'password',
+    'currentPassword',
+    'newPassword',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'csrfToken',
+    'mfaToken',
+    'loginCode',
+    'recoveryCode',
+    'secret',
+  ].flatMap((key) => [key, `*.${key}`]),
 ];
 
 export function createRootLogger(level: string, destination?: DestinationStream): PinoLogger {
