@@ -155,6 +155,7 @@ const OPENAPI_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in, refresh, log out; the caller and their password'],
   ['sessions', "The caller's sessions (one per login)"],
   ['users', 'User administration (role `admin`; a user may read themselves)'],
+  ['audit', "The audit trail (admins) and the caller's own security events"],
   ['health', 'Liveness, readiness and Prometheus metrics'],
   ['keys', 'Public keys for verifying access tokens'],
 ];
