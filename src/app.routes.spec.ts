@@ -42,20 +42,24 @@ const join = (...parts: string[]) =>
 function routesOf(controller: Type<unknown>): Route[] {
   const prototype = controller.prototype as Record<string, unknown>;
   const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-  return Object.getOwnPropertyNames(prototype)
-    .map((name) => prototype[name])
-    .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
-    .map((handler) => {
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const lookup = <T>(key: string): T | undefined =>
-        (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
-      return {
-        controller: controller.name,
-        route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
-        isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
-        roles: lookup<string[]>(ROLES_KEY),
-      };
-    });
+  return (
+    Object.getOwnPropertyNames(prototype)
+      // A controller without a path of its own carries '/' itself: its constructor is no route.
+      .filter((name) => name !== 'constructor')
+      .map((name) => prototype[name])
+      .filter((handler): handler is object => typeof handler === 'function' && Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
+      .map((handler) => {
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const lookup = <T>(key: string): T | undefined =>
+          (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
+        return {
+          controller: controller.name,
+          route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
+          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+          roles: lookup<string[]>(ROLES_KEY),
+        };
+      })
+  );
 }
 
 const routes = controllersOf(AppModule).flatMap(routesOf);

@@ -137,19 +137,20 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     const mine = { eventId: row.eventId, claimToken: row.claimToken! };
     const released = { claimToken: null, claimedUntil: null };
     if (failure === undefined) {
-      await this.deliveries.update(mine, { ...released, deliveredAt: now, lastError: null });
+      // Counted first: the POST happened whatever becomes of the write that records it.
       this.metrics.countWebhookDelivery('delivered');
+      await this.deliveries.update(mine, { ...released, deliveredAt: now, lastError: null });
       return;
     }
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(this.timings, row.attempts));
     if (nextAttemptAt.getTime() - row.createdAt.getTime() > this.timings.giveUpAfterMs) {
-      await this.deliveries.update(mine, { ...released, abandonedAt: now, lastError: failure });
       this.metrics.countWebhookDelivery('abandoned');
+      await this.deliveries.update(mine, { ...released, abandonedAt: now, lastError: failure });
       this.logger.warn(`webhook delivery of event ${row.eventId} abandoned after ${row.attempts} attempts: ${failure}`);
       return;
     }
-    await this.deliveries.update(mine, { ...released, nextAttemptAt, lastError: failure });
     this.metrics.countWebhookDelivery('retry');
+    await this.deliveries.update(mine, { ...released, nextAttemptAt, lastError: failure });
     this.retryAt(nextAttemptAt.getTime() - now.getTime());
   }
 
