@@ -37,7 +37,8 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       this.deliveries.countBy({ deliveredAt: IsNull(), abandonedAt: IsNull() }),
     );
     if (!this.config.webhook) return;
-    this.stopPolling = every(this.timings.pollMs, 'webhook delivery', this.logger, () => this.deliverDue());
+    // Through nudge, so that every pass is one the shutdown waits for.
+    this.stopPolling = every(this.timings.pollMs, 'webhook delivery', this.logger, () => Promise.resolve(this.nudge()));
     // What an earlier run left undelivered goes out now, not at the first tick.
     this.nudge();
   }
