@@ -39,8 +39,15 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.config.webhook) return;
     // Through nudge, so that every pass is one the shutdown waits for.
     this.stopPolling = every(this.timings.pollMs, 'webhook delivery', this.logger, () => Promise.resolve(this.nudge()));
-    // What an earlier run left undelivered goes out now, not at the first tick.
+    // What an earlier run left undelivered goes out now (or when its retry is due), not at the first tick.
     this.nudge();
+    this.background.run('webhook retry schedule', async () => {
+      const next = await this.deliveries.findOne({
+        where: { deliveredAt: IsNull(), abandonedAt: IsNull() },
+        order: { nextAttemptAt: 'ASC' },
+      });
+      if (next) this.retryAt(Math.max(0, next.nextAttemptAt.getTime() - Date.now()));
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -155,12 +162,15 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.retryAt(nextAttemptAt.getTime() - now.getTime());
   }
 
-  /** The poll would find the retry too, but up to `pollMs` late: the first retries are due within seconds. */
+  /**
+   * The poll would find the retry too, but up to `pollMs` late: the first retries are due within seconds. A timer can
+   * fire a little before the wall clock reaches its time, when the row would not be due yet: hence the margin.
+   */
   private retryAt(delayMs: number): void {
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.nudge();
-    }, delayMs);
+    }, delayMs + 50);
     timer.unref();
     this.retryTimers.add(timer);
   }
