@@ -2,9 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditTrailModule } from './audit/audit-trail.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import {
   appConfig,
+  auditConfig,
   authConfig,
   databaseConfig,
   DatabaseConfig,
@@ -24,7 +27,19 @@ import { MfaModule } from './mfa/mfa.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
-@Module({ imports: [SessionsModule, UsersModule, AuthModule, MfaModule, IdentityProvidersModule, HealthModule, MetricsModule] })
+@Module({
+  imports: [
+    AuditTrailModule,
+    SessionsModule,
+    UsersModule,
+    AuthModule,
+    MfaModule,
+    IdentityProvidersModule,
+    AuditModule,
+    HealthModule,
+    MetricsModule,
+  ],
+})
 export class AppModule {
   /**
    * The app with its configuration. The environment is validated here, once, when the app is built (never when this
@@ -38,7 +53,7 @@ export class AppModule {
           isGlobal: true,
           ...envFileOptions(),
           validate,
-          load: [appConfig, authConfig, databaseConfig, mailConfig, mfaConfig, oidcConfig, redisConfig],
+          load: [appConfig, auditConfig, authConfig, databaseConfig, mailConfig, mfaConfig, oidcConfig, redisConfig],
         }),
         // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
         EventEmitterModule.forRoot(),

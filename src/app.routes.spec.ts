@@ -75,6 +75,7 @@ describe('route inventory', () => {
         .sort(),
     ).toEqual([
       'AccountRecoveryController',
+      'AuditEventsController',
       'AuthController',
       'BrowserSessionsController',
       'HealthController',
@@ -158,6 +159,17 @@ describe('route inventory', () => {
 
   it('puts no step-up requirement on a public route (a public route has no token to judge)', () => {
     expect(routes.filter((r) => r.isPublic && r.recent)).toEqual([]);
+  });
+
+  it("reads the audit trail only: admins any user's events, everyone else their own, and no route changes an event", () => {
+    const audit = Object.fromEntries(
+      routes.filter((r) => r.controller === 'AuditEventsController').map((r) => [r.route, [r.isPublic, r.roles]]),
+    );
+
+    expect(audit).toEqual({
+      'GET /audit-events': [false, ['admin']],
+      'GET /auth/events': [false, undefined],
+    });
   });
 
   it('puts no role requirement on a public route', () => {

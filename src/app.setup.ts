@@ -154,6 +154,7 @@ const OPENAPI_TAGS: [name: string, description: string][] = [
   ['sessions', "The caller's sessions (one per login)"],
   ['identity providers', 'Sign in with an OpenID Connect provider; link and unlink its identities'],
   ['users', 'User administration (role `admin`; a user may read themselves)'],
+  ['audit', "The audit trail (admins) and the caller's own security events"],
   ['health', 'Liveness, readiness and Prometheus metrics'],
   ['keys', 'Public keys for verifying access tokens'],
 ];

@@ -554,6 +554,72 @@ describe.each(testDatabases())('second factor on %s', (kind) => {
     });
   });
 
+  describe('audit trail', () => {
+    interface AuditEvent {
+      type: string;
+      userId: string;
+      actorId: string | null;
+      outcome: string;
+      details: { method?: string; reset?: boolean };
+    }
+    async function eventsOf(userId: string): Promise<AuditEvent[]> {
+      const admin = await login(app, TEST_ADMIN);
+      const page = await api(app).get('/api/v1/audit-events').query({ userId, limit: 100 }).set(bearer(admin.accessToken)).expect(200);
+      return (page.body.items as AuditEvent[]).reverse(); // oldest first
+    }
+
+    it('records every second-factor event, with no code or secret in it', async () => {
+      const enrolled = await enrolledUser();
+      await verify({ mfaToken: await mfaToken(enrolled.user), code: '000000' === codeNow(enrolled.secret) ? '111111' : '000000' });
+      const session = await mfaLogin(enrolled);
+      await verify({ mfaToken: await mfaToken(enrolled.user), recoveryCode: enrolled.recoveryCodes[0] }).expect(200);
+      await post(`${MFA}/recovery-codes`, session.accessToken).expect(200);
+      later(6 * 60_000);
+      await post(`${AUTH}/step-up`, session.accessToken).send({ code: '999999' === codeNow(enrolled.secret) ? '888888' : '999999' });
+      const stepped = (
+        await post(`${AUTH}/step-up`, session.accessToken)
+          .send({ code: codeNow(enrolled.secret) })
+          .expect(200)
+      ).body as TokenPair;
+      await api(app).delete(`${MFA}/totp`).set(bearer(stepped.accessToken)).expect(204);
+
+      const events = await eventsOf(enrolled.id);
+      // The test's clock stands still, so events share their time: compared as a set, not in order.
+      const summary = events.map((e) => [e.type, e.outcome, e.details.method ?? null].join(' ')).sort();
+      const expected = [
+        ['user.registered', 'success', null],
+        ['login.succeeded', 'success', 'password'],
+        ['mfa.enabled', 'success', 'totp'],
+        ['mfa.failed', 'failure', 'totp'],
+        ['login.succeeded', 'success', 'mfa'],
+        ['mfa.recovery_code_used', 'success', null],
+        ['login.succeeded', 'success', 'mfa'],
+        ['mfa.recovery_codes_regenerated', 'success', null],
+        ['mfa.failed', 'failure', 'totp'],
+        ['mfa.disabled', 'success', 'totp'],
+      ];
+      expect(summary).toEqual(expected.map((e) => e.join(' ')).sort());
+      for (const event of events.filter((e) => e.outcome === 'success' && e.type !== 'user.registered')) {
+        expect(event.actorId).toBe(enrolled.id);
+      }
+      const text = JSON.stringify(events);
+      for (const secret of [enrolled.secret, ...enrolled.recoveryCodes]) expect(text).not.toContain(secret);
+    });
+
+    it("records an admin's reset as mfa.disabled with the admin as actor", async () => {
+      const admin = await login(app, TEST_ADMIN);
+      const adminId = decodeJwt(admin.accessToken).payload.sub;
+      const enrolled = await enrolledUser();
+      await api(app).delete(`/api/v1/users/${enrolled.id}/mfa`).set(bearer(admin.accessToken)).expect(204);
+      const events = await eventsOf(enrolled.id);
+      expect(events.find((e) => e.type === 'mfa.disabled')).toMatchObject({
+        type: 'mfa.disabled',
+        actorId: adminId,
+        details: { reset: true },
+      });
+    });
+  });
+
   describe('admin', () => {
     it("shows whether a user has MFA (never a secret) and resets it, ending that user's sessions", async () => {
       const admin = await login(app, TEST_ADMIN);

@@ -229,6 +229,35 @@ describe.each(testDatabases())('sign in with an identity provider on %s', (kind)
     expect((await api(app).get(`/api/v1/auth/identities`).set(bearer(tokens.accessToken)).expect(200)).body).toEqual([]);
   });
 
+  it('records the audit events of provider sign-ins, links and unlinks', async () => {
+    const types = async (userId: string) =>
+      (
+        (await api(app).get('/api/v1/audit-events').query({ userId, limit: 100 }).set(bearer(adminToken)).expect(200)).body.items as {
+          type: string;
+          actorId: string;
+          details: { method?: string; provider?: string };
+        }[]
+      ).map((event) => `${event.type} ${event.details.method ?? event.details.provider ?? ''}`.trim());
+
+    const subject = newSubject();
+    const created = await me(
+      await exchange((await signIn(subject, { email: `${subject}@corp.example`, email_verified: true })).searchParams.get('loginCode')!),
+    );
+    expect((await types(created.id)).sort()).toEqual(['identity.linked corp', 'login.succeeded oidc', 'user.registered oidc']);
+
+    const { user, id } = await register(app, newUser('audited'));
+    const tokens = await login(app, user);
+    const linkStart = await api(app).post(`${OIDC}/corp/link`).set(bearer(tokens.accessToken)).send({}).expect(200);
+    const other = newSubject();
+    provider.accounts.set(other, { email: `${other}@corp.example`, email_verified: true });
+    expect(
+      (await deliver(await provider.signIn(new CookieJar(), linkStart.body.authorizationUrl, other, CALLBACK))).searchParams.get('linked'),
+    ).toBe('corp');
+    const [identity] = (await api(app).get('/api/v1/auth/identities').set(bearer(tokens.accessToken)).expect(200)).body;
+    await api(app).delete(`/api/v1/auth/identities/${identity.id}`).set(bearer(tokens.accessToken)).expect(204);
+    expect(await types(id)).toEqual(expect.arrayContaining(['identity.linked corp', 'identity.unlinked corp']));
+  });
+
   it("refuses to link an identity that is another user's", async () => {
     const subject = newSubject();
     const owner = await signIn(subject, { email: `${subject}@corp.example`, email_verified: true });

@@ -11,7 +11,7 @@ import { BrowserSessions } from './browser/browser-sessions.service';
 import { CookieSessionDto } from './browser/dto/cookie-session.dto';
 import { CookieReply, IssuesTokens, TokenTransport, Transport } from './browser/token-transport';
 import { AuthenticatedUser } from './authenticated-user';
-import { Client } from './decorators/client-info.decorator';
+import { Client } from '../common/http/client-info';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -40,8 +40,8 @@ export class AuthController {
   @ApiOperation({ operationId: 'auth_register', summary: 'Create an account with the role "user"' })
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new user; log in next' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MALFORMED_JSON, ErrorCode.USER_EXISTS)
-  register(@Body() input: RegisterDto): Promise<UserResponseDto> {
-    return this.auth.register(input);
+  register(@Body() input: RegisterDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
+    return this.auth.register(input, client);
   }
 
   @Public()
@@ -70,7 +70,7 @@ export class AuthController {
     @Transport() transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
     // Only a user without a second factor gets here: the others were answered MFA_REQUIRED by the credential check.
-    return this.signIn.open(request.user, client, { amr: ['pwd'], secondFactor: false }, transport);
+    return this.signIn.open(request.user, client, { amr: ['pwd'], secondFactor: false, via: 'password' }, transport);
   }
 
   @Public()
@@ -102,8 +102,12 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout', summary: 'End this session: its access and refresh tokens stop working' })
   @ApiNoContentResponse({ description: 'Logged out' })
-  async logout(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
-    await this.auth.logout(caller);
+  async logout(
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: CookieReply,
+  ): Promise<void> {
+    await this.auth.logout(caller, client);
     if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
@@ -111,8 +115,12 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'auth_logout_all', summary: 'End every session of the caller' })
   @ApiNoContentResponse({ description: 'Logged out everywhere' })
-  async logoutAll(@CurrentUser() caller: AuthUser, @Res({ passthrough: true }) reply: CookieReply): Promise<void> {
-    await this.auth.logoutEverywhere(caller);
+  async logoutAll(
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: CookieReply,
+  ): Promise<void> {
+    await this.auth.logoutEverywhere(caller, client);
     if (caller.via === 'cookie') this.browser.clear(reply);
   }
 
@@ -128,7 +136,7 @@ export class AuthController {
   @ApiOperation({ operationId: 'auth_change_password', summary: 'Change the password; keeps this session and ends the others' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CREDENTIALS)
-  changePassword(@CurrentUser() caller: AuthUser, @Body() change: ChangePasswordDto): Promise<void> {
-    return this.auth.changePassword(caller, change);
+  changePassword(@CurrentUser() caller: AuthUser, @Body() change: ChangePasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.changePassword(caller, change, client);
   }
 }

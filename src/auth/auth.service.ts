@@ -7,6 +7,8 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
 import { AuthEvents, LoginOrigin } from './auth-events';
+import { AuditService } from '../audit/audit.service';
+import { Transactions } from '../database/transactions';
 import { AuthUser } from '../common/auth';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -38,11 +40,17 @@ export class AuthService {
     private readonly events: AuthEvents,
     private readonly verification: EmailVerificationService,
     @Inject(mailConfig.KEY) private readonly mail: ConfigType<typeof mailConfig>,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
-  async register(input: RegisterDto): Promise<UserResponseDto> {
+  async register(input: RegisterDto, client: ClientInfo): Promise<UserResponseDto> {
     const passwordHash = await this.passwords.hash(input.password);
-    const user = await this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
+    const user = await this.transactions.run(async () => {
+      const created = await this.users.create({ username: input.username, email: input.email, passwordHash, roles: [UserRole.User] });
+      await this.audit.record({ type: 'user.registered', userId: created.id, actorId: created.id }, client);
+      return created;
+    });
     this.verification.sendLater(user.id);
     return user;
   }
@@ -57,24 +65,27 @@ export class AuthService {
     const user = await this.users.findCredentials(login);
     // Names that match no user are counted too, so a lock says nothing about which names exist.
     const lockoutKey = user ? userLockoutKey(user.id) : `name:${canonicalIdentifier(login)}`;
-    await this.lockout.assertNotLocked(lockoutKey).catch((error: unknown) => {
-      this.events.login('locked', user?.id, origin);
+    try {
+      await this.lockout.assertNotLocked(lockoutKey);
+    } catch (error) {
+      await this.events.loginFailed('locked', user?.id, 'password', origin);
       throw error;
-    });
+    }
     const match = await this.passwords.verify(password, user?.passwordHash);
     if (!user || !match) {
-      this.events.login('invalid_credentials', user?.id, origin);
-      await this.lockout.recordFailure(lockoutKey);
+      await this.events.loginFailed('invalid_credentials', user?.id, 'password', origin);
+      const lockedNow = await this.lockout.recordFailure(lockoutKey);
+      if (lockedNow && user) await this.events.accountLocked(user.id, this.lockout.lockSeconds, 'password', origin);
       throw invalidCredentials();
     }
     const methods = await this.secondFactors.methodsOf(user.id);
     if (methods.length === 0) await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
-      this.events.login('disabled', user.id, origin);
+      await this.events.loginFailed('disabled', user.id, 'password', origin);
       throw new AppException(ErrorCode.ACCOUNT_DISABLED);
     }
     if (this.mail.requireEmailVerification && !user.emailVerified) {
-      this.events.login('email_not_verified', user.id, origin);
+      await this.events.loginFailed('email_not_verified', user.id, 'password', origin);
       throw new AppException(ErrorCode.EMAIL_NOT_VERIFIED);
     }
     if (user.passwordHash && this.passwords.needsRehash(user.passwordHash)) this.upgradeHash(user.id, password);
@@ -105,12 +116,21 @@ export class AuthService {
     return this.signIn.pair(user, session, await this.secondFactors.has(user.id));
   }
 
-  logout(caller: AuthUser): Promise<void> {
-    return this.sessions.revoke(caller.sessionId);
+  logout(caller: AuthUser, client: ClientInfo): Promise<void> {
+    return this.transactions.run(async () => {
+      await this.sessions.revoke(caller.sessionId);
+      await this.audit.record(
+        { type: 'logout', userId: caller.userId, actorId: caller.userId, details: { sessionId: caller.sessionId } },
+        client,
+      );
+    });
   }
 
-  logoutEverywhere(caller: AuthUser): Promise<void> {
-    return this.sessions.revokeAllForUser(caller.userId);
+  logoutEverywhere(caller: AuthUser, client: ClientInfo): Promise<void> {
+    return this.transactions.run(async () => {
+      await this.sessions.revokeAllForUser(caller.userId);
+      await this.audit.record({ type: 'logout_all', userId: caller.userId, actorId: caller.userId }, client);
+    });
   }
 
   me(caller: AuthUser): Promise<UserResponseDto> {
@@ -118,11 +138,15 @@ export class AuthService {
   }
 
   /** A new password keeps the caller's session and ends every other one (someone else may know the old password). */
-  async changePassword(caller: AuthUser, change: ChangePasswordDto): Promise<void> {
+  async changePassword(caller: AuthUser, change: ChangePasswordDto, client: ClientInfo): Promise<void> {
     const user = await this.users.findCredentialsById(caller.userId);
     if (!user || !(await this.passwords.verify(change.currentPassword, user.passwordHash))) throw invalidCredentials();
-    await this.users.setPasswordHash(user.id, await this.passwords.hash(change.newPassword));
-    await this.sessions.revokeAllForUser(user.id, caller.sessionId);
+    const passwordHash = await this.passwords.hash(change.newPassword);
+    await this.transactions.run(async () => {
+      await this.users.setPasswordHash(user.id, passwordHash);
+      await this.sessions.revokeAllForUser(user.id, caller.sessionId);
+      await this.audit.record({ type: 'password.changed', userId: user.id, actorId: user.id }, client);
+    });
   }
 }
 

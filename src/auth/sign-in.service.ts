@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { LoginMethod } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import { Transactions } from '../database/transactions';
 import { ClientInfo, IssuedSession } from '../sessions/session.types';
 import { SessionsService } from '../sessions/sessions.service';
 import { CookieSessionDto } from './browser/dto/cookie-session.dto';
@@ -8,15 +11,20 @@ import { TokenPairDto } from './dto/token-pair.dto';
 import { AccessTokenSubject } from './tokens/access-token-claims';
 import { TokensService } from './tokens/tokens.service';
 
-/** How a login ended: its RFC 8176 methods, and whether the user has a second factor (said in every token). */
+/**
+ * How a login ended: its RFC 8176 methods, whether the user has a second factor (said in every token), and the
+ * `method` of its `login.succeeded` event.
+ */
 export interface SignInMethod {
   amr: string[];
   secondFactor: boolean;
+  via: LoginMethod;
 }
 
 /**
- * The one way a login ends, whatever proved it (password, password and a second factor, a passkey later): a new
- * session, its token pair, and the answer in the transport the client asked for (body or cookies).
+ * The one way a login ends, whatever proved it (password, password and a second factor, a provider, a passkey later):
+ * a new session and its `login.succeeded` event in one transaction, its token pair, and the answer in the transport the
+ * client asked for (body or cookies).
  */
 @Injectable()
 export class SignIn {
@@ -24,6 +32,8 @@ export class SignIn {
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly browser: BrowserSessions,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
   async open(
@@ -32,7 +42,14 @@ export class SignIn {
     method: SignInMethod,
     transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
-    const session = await this.sessions.create(user.id, client, { amr: method.amr, authTime: new Date() });
+    const session = await this.transactions.run(async () => {
+      const opened = await this.sessions.create(user.id, client, { amr: method.amr, authTime: new Date() });
+      await this.audit.record(
+        { type: 'login.succeeded', userId: user.id, actorId: user.id, details: { method: method.via, sessionId: opened.sessionId } },
+        client,
+      );
+      return opened;
+    });
     return this.browser.answer(transport, this.pair(user, session, method.secondFactor));
   }
 

@@ -206,6 +206,24 @@ export class Environment {
   @IsOptional()
   @IsString()
   OIDC_PROVIDERS?: string = undefined;
+
+  /** Audit events older than this many days are pruned. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  AUDIT_RETENTION_DAYS = 365;
+
+  /** Where every audit event is POSTed (with WEBHOOK_SECRET); unset: no webhooks. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  WEBHOOK_URL?: string = undefined;
+
+  /** The HMAC-SHA256 key of the Gatehouse-Signature header. */
+  @ValidateIf((env: Environment) => env.WEBHOOK_SECRET !== undefined || env.WEBHOOK_URL !== undefined)
+  @IsString({ message: 'WEBHOOK_SECRET is required with WEBHOOK_URL (at least 32 random characters)' })
+  @MinLength(32, { message: 'WEBHOOK_SECRET must be at least 32 characters' })
+  WEBHOOK_SECRET?: string = undefined;
 }
 
 /** Where people are sent (mail links, the end of a provider sign-in): APP_URL, or this service's own /account page. */

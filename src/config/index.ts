@@ -1,3 +1,4 @@
+export { auditConfig, type AuditConfig } from './audit.config';
 export { appConfig, type AppConfig } from './app.config';
 export { authConfig, type AuthConfig, type JwtAlgorithm } from './auth.config';
 export { databaseConfig, type DatabaseConfig } from './database.config';

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import { DataSourceOptions } from 'typeorm';
+import { AuditEventRow } from '../audit/audit-event.entity';
+import { WebhookDelivery } from '../audit/webhooks/webhook-delivery.entity';
 import { LoginLockout } from '../auth/lockout/login-lockout.entity';
 import { OneTimeToken } from '../auth/recovery/one-time-token.entity';
 import { LinkedIdentity } from '../identity-providers/linked-identity.entity';
@@ -18,6 +20,7 @@ import { OneTimeTokens1764000200000 } from './migrations/1764000200000-one-time-
 import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-grace';
 import { SecondFactors1764001700000 } from './migrations/1764001700000-second-factors';
 import { IdentityProviders1764001800000 } from './migrations/1764001800000-identity-providers';
+import { AuditEvents1764002000000 } from './migrations/1764002000000-audit-events';
 
 export const ENTITIES = [
   User,
@@ -30,6 +33,8 @@ export const ENTITIES = [
   LinkedIdentity,
   OidcFlow,
   OidcLoginCode,
+  AuditEventRow,
+  WebhookDelivery,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -38,6 +43,7 @@ export const MIGRATIONS = [
   RefreshGrace1764001600000,
   SecondFactors1764001700000,
   IdentityProviders1764001800000,
+  AuditEvents1764002000000,
 ];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;

@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Client, ClientInfo } from '../common/http/client-info';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, RequireRecentAuth } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
@@ -27,7 +28,8 @@ export class IdentitiesController {
   unlink(
     @CurrentUser() caller: AuthUser,
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) })) id: string,
+    @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.identities.unlink(caller.userId, id);
+    return this.identities.unlink(caller.userId, id, client);
   }
 }

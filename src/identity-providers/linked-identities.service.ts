@@ -3,8 +3,11 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { AppException, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
+import { transactional, Transactions } from '../database/transactions';
+import { ClientInfo } from '../sessions/session.types';
 import { LinkedIdentityDto } from '../users/dto/linked-identity.dto';
 import { USER_DELETED, UserDeletedEvent } from '../users/events/user-deleted.event';
 import { LinkedIdentities, LinkedIdentitiesSource } from '../users/linked-identities.port';
@@ -22,11 +25,18 @@ export interface ExternalIdentity {
 @Injectable()
 export class LinkedIdentitiesService implements LinkedIdentitiesSource, OnModuleInit {
   constructor(
-    @InjectRepository(LinkedIdentity) private readonly identities: Repository<LinkedIdentity>,
+    @InjectRepository(LinkedIdentity) private readonly identitiesTable: Repository<LinkedIdentity>,
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly registry: LinkedIdentities,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
+
+  /** The table as the open transaction sees it (the audit event of a change commits with it). */
+  private get identities(): Repository<LinkedIdentity> {
+    return transactional(this.identitiesTable);
+  }
 
   onModuleInit(): void {
     this.registry.register(this);
@@ -43,13 +53,22 @@ export class LinkedIdentitiesService implements LinkedIdentitiesSource, OnModule
   }
 
   /** Links an identity to a user; IDENTITY_IN_USE when it is another user's (the unique index decides races). */
-  async link(userId: string, identity: ExternalIdentity): Promise<void> {
+  async link(userId: string, identity: ExternalIdentity, client: ClientInfo): Promise<void> {
     try {
-      await this.identities.insert({ id: randomUUID(), userId, ...identity, createdAt: new Date() });
+      await this.transactions.run(() => this.add(userId, identity, client));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       if ((await this.userOf(identity.issuer, identity.subject)) !== userId) throw new AppException(ErrorCode.IDENTITY_IN_USE);
     }
+  }
+
+  /** The row and its `identity.linked` event, in the open transaction; a taken identity is the unique violation. */
+  async add(userId: string, identity: ExternalIdentity, client: ClientInfo): Promise<void> {
+    await this.identities.insert({ id: randomUUID(), userId, ...identity, createdAt: new Date() });
+    await this.audit.record(
+      { type: 'identity.linked', userId, actorId: userId, details: { provider: identity.provider, issuer: identity.issuer } },
+      client,
+    );
   }
 
   /** A link left by a deleted user (the event may have been missed): it signs no one in, so it goes. */
@@ -62,14 +81,19 @@ export class LinkedIdentitiesService implements LinkedIdentitiesSource, OnModule
    * passkeys do not exist yet). The user's identities are locked for the check on PostgreSQL, so two unlinks at once
    * cannot each leave the other as the last one and remove both; SQLite serializes writers anyway.
    */
-  async unlink(userId: string, id: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const query = manager.getRepository(LinkedIdentity).createQueryBuilder('identity').where('identity.userId = :userId', { userId });
+  async unlink(userId: string, id: string, client: ClientInfo): Promise<void> {
+    await this.transactions.run(async () => {
+      const query = this.identities.createQueryBuilder('identity').where('identity.userId = :userId', { userId });
       if (this.dataSource.options.type === 'postgres') query.setLock('pessimistic_write');
       const mine = await query.getMany();
-      if (!mine.some((identity) => identity.id === id)) throw new AppException(ErrorCode.IDENTITY_NOT_FOUND);
+      const unlinked = mine.find((identity) => identity.id === id);
+      if (!unlinked) throw new AppException(ErrorCode.IDENTITY_NOT_FOUND);
       if (mine.length === 1 && !(await this.hasPassword(userId))) throw new AppException(ErrorCode.LAST_LOGIN_METHOD);
-      await manager.getRepository(LinkedIdentity).delete({ id, userId });
+      await this.identities.delete({ id, userId });
+      await this.audit.record(
+        { type: 'identity.unlinked', userId, actorId: userId, details: { provider: unlinked.provider, issuer: unlinked.issuer } },
+        client,
+      );
     });
   }
 

@@ -85,7 +85,7 @@ export class OidcSignIn {
    * Where the browser goes after the provider: `returnTo` with `loginCode` (or `linked`), or with `error`. A state
    * that matches no flow ends at APP_URL; only a request too malformed to tie to any flow is a 400.
    */
-  async finish(providerId: string, request: CallbackRequest): Promise<string> {
+  async finish(providerId: string, request: CallbackRequest, client: ClientInfo): Promise<string> {
     const state = request.query.state;
     if (Array.isArray(state) || (typeof state === 'string' && state.length > MAX_STATE_LENGTH)) {
       throw AppException.validation(['state must be given once and be at most 512 characters']);
@@ -98,10 +98,10 @@ export class OidcSignIn {
     try {
       const profile = await this.profileOf(flow, state as string, request);
       if (flow.purpose === 'link') {
-        await this.accounts.link(flow.userId!, profile);
+        await this.accounts.link(flow.userId!, profile, client);
         return withOutcome(flow.returnTo, { linked: flow.provider });
       }
-      const user = await this.accounts.signIn(profile);
+      const user = await this.accounts.signIn(profile, client);
       return withOutcome(flow.returnTo, { loginCode: await this.flows.issueLoginCode(user.id) });
     } catch (error) {
       if (!(error instanceof AppException)) throw error;
@@ -121,7 +121,7 @@ export class OidcSignIn {
     if (user.disabled) throw new AppException(ErrorCode.ACCOUNT_DISABLED);
     const methods = await this.secondFactors.methodsOf(user.id);
     if (methods.length > 0) throw await this.secondFactors.challenge(user.id, methods, 'fed');
-    return this.signIn.open(user, client, { amr: ['fed'], secondFactor: false }, transport);
+    return this.signIn.open(user, client, { amr: ['fed'], secondFactor: false, via: 'oidc' }, transport);
   }
 
   /** The verified identity of the callback: every failure here is the provider's side of the flow, OIDC_FAILED. */

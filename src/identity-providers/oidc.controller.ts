@@ -80,10 +80,14 @@ export class OidcController {
   })
   @ApiFoundResponse({ description: 'To `returnTo` (default APP_URL) with `loginCode`, `linked` or `error` in the query' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.PROVIDER_NOT_FOUND)
-  async callback(@Param('provider') provider: string, @Req() request: FastifyRequest): Promise<{ url: string; statusCode: number }> {
+  async callback(
+    @Param('provider') provider: string,
+    @Req() request: FastifyRequest,
+    @Client() client: ClientInfo,
+  ): Promise<{ url: string; statusCode: number }> {
     const rawQuery = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const url = await this.signIn.finish(provider, { query, rawQuery, browserBinding: presentedBinding(request) });
+    const url = await this.signIn.finish(provider, { query, rawQuery, browserBinding: presentedBinding(request) }, client);
     return { url, statusCode: HttpStatus.FOUND };
   }
 

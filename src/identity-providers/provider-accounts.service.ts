@@ -2,7 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { isEmail } from 'class-validator';
 import { AuthenticatedUser } from '../auth/authenticated-user';
+import { AuditService } from '../audit/audit.service';
 import { AppException, ErrorCode } from '../common/errors';
+import { isUniqueViolation } from '../database/database-errors';
+import { Transactions } from '../database/transactions';
+import { ClientInfo } from '../sessions/session.types';
 import { UserRole } from '../users/user-role';
 import { UsersService } from '../users/users.service';
 import { LinkedIdentitiesService } from './linked-identities.service';
@@ -31,9 +35,11 @@ export class ProviderAccounts {
   constructor(
     private readonly users: UsersService,
     private readonly identities: LinkedIdentitiesService,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
-  async signIn(profile: ProviderProfile): Promise<AuthenticatedUser> {
+  async signIn(profile: ProviderProfile, client: ClientInfo): Promise<AuthenticatedUser> {
     const linked = await this.linkedUser(profile);
     if (linked) return linked;
     const email = profile.email;
@@ -44,23 +50,15 @@ export class ProviderAccounts {
     // Verified or not, the address is only compared, never used to sign anyone in: a local account that has it
     // must log in and link the provider itself. (An unverified one could not be stored twice either.)
     if (await this.users.findRecipientByEmail(email)) throw new AppException(ErrorCode.ACCOUNT_EXISTS);
-    const user = await this.createUser(profile, email);
-    try {
-      await this.identities.link(user.id, identityOf(profile));
-    } catch (error) {
-      // Another callback of the same identity won the race: this flow creates nothing.
-      await this.users.remove(user.id);
-      throw error;
-    }
-    return user;
+    return this.createUser(profile, email, client);
   }
 
   /** Links the identity to a signed-in user (a `link` flow); IDENTITY_IN_USE when it is someone else's. */
-  async link(userId: string, profile: ProviderProfile): Promise<void> {
+  async link(userId: string, profile: ProviderProfile, client: ClientInfo): Promise<void> {
     const user = await this.users.findCredentialsById(userId);
     if (!user) throw new AppException(ErrorCode.OIDC_STATE_INVALID);
     if (user.disabled) throw new AppException(ErrorCode.ACCOUNT_DISABLED);
-    await this.identities.link(userId, identityOf(profile));
+    await this.identities.link(userId, identityOf(profile), client);
   }
 
   private async linkedUser(profile: ProviderProfile): Promise<AuthenticatedUser | undefined> {
@@ -75,22 +73,36 @@ export class ProviderAccounts {
     return { id: user.id, username: user.username, roles: user.roles };
   }
 
-  private async createUser(profile: ProviderProfile, email: string): Promise<AuthenticatedUser> {
+  /**
+   * A new user with the identity linked, and their `user.registered` and `identity.linked` events, in one transaction:
+   * a flow that fails creates nothing. Each try is its own transaction, as a unique violation ends one on PostgreSQL.
+   */
+  private async createUser(profile: ProviderProfile, email: string, client: ClientInfo): Promise<AuthenticatedUser> {
     const base = baseUsername(profile);
     for (let attempt = 0; attempt < USERNAME_ATTEMPTS; attempt++) {
       const username = attempt === 0 ? base : withSuffix(base, () => randomBytes(2).toString('hex'));
       if (await this.users.isUsernameTaken(username)) continue;
       try {
-        const user = await this.users.create({
-          username,
-          email,
-          passwordHash: null,
-          roles: [UserRole.User],
-          emailVerified: profile.emailVerified,
+        const user = await this.transactions.run(async () => {
+          const created = await this.users.create({
+            username,
+            email,
+            passwordHash: null,
+            roles: [UserRole.User],
+            emailVerified: profile.emailVerified,
+          });
+          await this.audit.record(
+            { type: 'user.registered', userId: created.id, actorId: created.id, details: { method: 'oidc', provider: profile.provider } },
+            client,
+          );
+          await this.identities.add(created.id, identityOf(profile), client);
+          return created;
         });
         this.logger.log({ event: 'user_created_by_provider', provider: profile.provider, userId: user.id });
         return { id: user.id, username: user.username, roles: user.roles };
       } catch (error) {
+        // Another callback of the same identity won the race: this flow created nothing.
+        if (isUniqueViolation(error)) throw new AppException(ErrorCode.IDENTITY_IN_USE);
         // USER_EXISTS here is a name taken since the check, or the address taken since ours: try again or refuse.
         if (!(error instanceof AppException) || error.code !== ErrorCode.USER_EXISTS) throw error;
         if (await this.users.findRecipientByEmail(email)) throw new AppException(ErrorCode.ACCOUNT_EXISTS);

@@ -24,6 +24,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly auditEvents = new Counter({
+    name: 'gatehouse_audit_events_total',
+    help: 'Audit events written (committed), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'gatehouse_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry (failed, will be retried), abandoned (retries ran out)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -34,6 +47,14 @@ export class MetricsService {
 
   countTokenRejection(code: string): void {
     this.tokenRejections.inc({ code });
+  }
+
+  countAuditEvent(type: string): void {
+    this.auditEvents.inc({ type });
+  }
+
+  countWebhookDelivery(outcome: 'delivered' | 'retry' | 'abandoned'): void {
+    this.webhookDeliveries.inc({ outcome });
   }
 
   /** A gauge read at scrape time; a failing read keeps the last value rather than failing the scrape. */

@@ -1,7 +1,8 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../common/auth';
+import { AuthUser, CurrentUser, Roles } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
+import { Client, ClientInfo } from '../common/http/client-info';
 import { ApiErrors } from '../common/openapi';
 import { UserRole } from '../users/user-role';
 import { MfaStatusDto } from './dto/mfa-status.dto';
@@ -31,7 +32,7 @@ export class MfaAdminController {
   })
   @ApiNoContentResponse({ description: 'Reset' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
-  async reset(@Param('id', uuid) id: string): Promise<void> {
-    await this.mfa.reset(id);
+  async reset(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser, @Client() client: ClientInfo): Promise<void> {
+    await this.mfa.reset(id, admin.userId, client);
   }
 }

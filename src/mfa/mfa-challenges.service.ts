@@ -5,6 +5,7 @@ import { IsNull, LessThan, Repository } from 'typeorm';
 import { FirstFactor, PendingLogin } from '../auth/second-factors/second-factors';
 import { every } from '../common/background/background-tasks';
 import { AppException, ErrorCode } from '../common/errors';
+import { transactional } from '../database/transactions';
 import { MfaChallenge } from './entities/mfa-challenge.entity';
 
 export const MFA_TOKEN_TTL_SECONDS = 300;
@@ -21,7 +22,12 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(MfaChallengesService.name);
   private stopCleanup?: () => void;
 
-  constructor(@InjectRepository(MfaChallenge) private readonly challenges: Repository<MfaChallenge>) {}
+  constructor(@InjectRepository(MfaChallenge) private readonly challengesTable: Repository<MfaChallenge>) {}
+
+  /** The table as the open transaction sees it (an MFA reset removes pending logins with its event). */
+  private get challenges(): Repository<MfaChallenge> {
+    return transactional(this.challengesTable);
+  }
 
   onApplicationBootstrap(): void {
     this.stopCleanup = every(CLEANUP_INTERVAL_MS, 'cleanup', this.logger, () => this.cleanUp());

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus, Post } fro
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, RequireRecentAuth } from '../common/auth';
 import { ErrorCode } from '../common/errors';
+import { Client, ClientInfo } from '../common/http/client-info';
 import { ApiErrors } from '../common/openapi';
 import { ConfirmTotpDto } from './dto/confirm-totp.dto';
 import { MfaStatusDto } from './dto/mfa-status.dto';
@@ -51,8 +52,8 @@ export class MfaController {
     ErrorCode.MFA_NOT_ENABLED,
     ErrorCode.MFA_UNAVAILABLE,
   )
-  confirm(@CurrentUser() caller: AuthUser, @Body() input: ConfirmTotpDto): Promise<RecoveryCodesDto> {
-    return this.mfa.confirmTotp(caller, input.code);
+  confirm(@CurrentUser() caller: AuthUser, @Body() input: ConfirmTotpDto, @Client() client: ClientInfo): Promise<RecoveryCodesDto> {
+    return this.mfa.confirmTotp(caller, input.code, client);
   }
 
   @Delete('totp')
@@ -64,8 +65,8 @@ export class MfaController {
   })
   @ApiNoContentResponse({ description: 'TOTP is off' })
   @ApiErrors(ErrorCode.MFA_NOT_ENABLED)
-  async disable(@CurrentUser() caller: AuthUser): Promise<void> {
-    await this.mfa.disableTotp(caller);
+  async disable(@CurrentUser() caller: AuthUser, @Client() client: ClientInfo): Promise<void> {
+    await this.mfa.disableTotp(caller, client);
   }
 
   @Post('recovery-codes')
@@ -75,7 +76,7 @@ export class MfaController {
   @ApiOperation({ operationId: 'mfa_recovery_codes', summary: 'A new set of recovery codes; the old ones stop working' })
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'Shown this once' })
   @ApiErrors(ErrorCode.MFA_NOT_ENABLED)
-  replaceRecoveryCodes(@CurrentUser() caller: AuthUser): Promise<RecoveryCodesDto> {
-    return this.mfa.replaceRecoveryCodes(caller);
+  replaceRecoveryCodes(@CurrentUser() caller: AuthUser, @Client() client: ClientInfo): Promise<RecoveryCodesDto> {
+    return this.mfa.replaceRecoveryCodes(caller, client);
   }
 }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { AuditService } from '../audit/audit.service';
 import { AuthUser } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
+import { Transactions } from '../database/transactions';
+import { ClientInfo } from '../sessions/session.types';
 import { SessionsService } from '../sessions/sessions.service';
 import { USER_DELETED, UserDeletedEvent } from '../users/events/user-deleted.event';
 import { UsersService } from '../users/users.service';
@@ -24,6 +27,8 @@ export class MfaService {
     private readonly challenges: MfaChallengesService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
   async status(userId: string): Promise<MfaStatusDto> {
@@ -35,22 +40,32 @@ export class MfaService {
     return this.totp.enrol(caller.userId, caller.username);
   }
 
-  async confirmTotp(caller: AuthUser, code: string): Promise<RecoveryCodesDto> {
-    await this.totp.confirm(caller.userId, code);
-    const recoveryCodes = await this.recoveryCodes.replace(caller.userId);
-    await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
-    return { recoveryCodes };
+  async confirmTotp(caller: AuthUser, code: string, client: ClientInfo): Promise<RecoveryCodesDto> {
+    return this.transactions.run(async () => {
+      await this.totp.confirm(caller.userId, code);
+      const recoveryCodes = await this.recoveryCodes.replace(caller.userId);
+      await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      await this.audit.record({ type: 'mfa.enabled', userId: caller.userId, actorId: caller.userId, details: { method: 'totp' } }, client);
+      return { recoveryCodes };
+    });
   }
 
-  async disableTotp(caller: AuthUser): Promise<void> {
+  async disableTotp(caller: AuthUser, client: ClientInfo): Promise<void> {
     if (!(await this.totp.isEnabled(caller.userId))) throw new AppException(ErrorCode.MFA_NOT_ENABLED);
-    await this.removeFactors(caller.userId);
-    await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+    await this.transactions.run(async () => {
+      await this.removeFactors(caller.userId);
+      await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      await this.audit.record({ type: 'mfa.disabled', userId: caller.userId, actorId: caller.userId, details: { method: 'totp' } }, client);
+    });
   }
 
-  async replaceRecoveryCodes(caller: AuthUser): Promise<RecoveryCodesDto> {
+  async replaceRecoveryCodes(caller: AuthUser, client: ClientInfo): Promise<RecoveryCodesDto> {
     if (!(await this.totp.isEnabled(caller.userId))) throw new AppException(ErrorCode.MFA_NOT_ENABLED);
-    return { recoveryCodes: await this.recoveryCodes.replace(caller.userId) };
+    return this.transactions.run(async () => {
+      const recoveryCodes = await this.recoveryCodes.replace(caller.userId);
+      await this.audit.record({ type: 'mfa.recovery_codes_regenerated', userId: caller.userId, actorId: caller.userId }, client);
+      return { recoveryCodes };
+    });
   }
 
   async statusOf(userId: string): Promise<MfaStatusDto> {
@@ -59,10 +74,13 @@ export class MfaService {
   }
 
   /** For a user locked out of their second factor: everything goes, and so do all their sessions. */
-  async reset(userId: string): Promise<void> {
+  async reset(userId: string, actorId: string, client: ClientInfo): Promise<void> {
     await this.assertUserExists(userId);
-    await this.removeFactors(userId);
-    await this.sessions.revokeAllForUser(userId);
+    await this.transactions.run(async () => {
+      await this.removeFactors(userId);
+      await this.sessions.revokeAllForUser(userId);
+      await this.audit.record({ type: 'mfa.disabled', userId, actorId, details: { method: 'totp', reset: true } }, client);
+    });
   }
 
   /** A deleted user's sealed secret and code hashes go with them. */

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { RECOVERY_CODE_ALPHABET, RECOVERY_CODE_LENGTH } from '../auth/second-factors/second-factor-fields';
+import { transactional, Transactions } from '../database/transactions';
 import { RecoveryCode } from './entities/recovery-code.entity';
 
 const CODES_PER_SET = 10;
@@ -10,16 +11,23 @@ const CODES_PER_SET = 10;
 /** Ten codes of 60 random bits each (ASVS asks at least 50), shown once, stored as hashes, each single use. */
 @Injectable()
 export class RecoveryCodesService {
-  constructor(@InjectRepository(RecoveryCode) private readonly codes: Repository<RecoveryCode>) {}
+  constructor(
+    @InjectRepository(RecoveryCode) private readonly codesTable: Repository<RecoveryCode>,
+    private readonly transactions: Transactions,
+  ) {}
+
+  /** The table as the open transaction sees it (a change and its audit event commit together). */
+  private get codes(): Repository<RecoveryCode> {
+    return transactional(this.codesTable);
+  }
 
   /** A new set, replacing the old one (which stops working), in the form shown to the user: `xxxx-xxxx-xxxx`. */
   async replace(userId: string): Promise<string[]> {
     const fresh = Array.from({ length: CODES_PER_SET }, newCode);
     const now = new Date();
-    await this.codes.manager.transaction(async (manager) => {
-      await manager.delete(RecoveryCode, { userId });
-      await manager.insert(
-        RecoveryCode,
+    await this.transactions.run(async () => {
+      await this.codes.delete({ userId });
+      await this.codes.insert(
         fresh.map((code) => ({ id: randomUUID(), userId, codeHash: hashCode(userId, code), usedAt: null, createdAt: now })),
       );
     });

@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { IsNull, Not, Repository } from 'typeorm';
 import { AppException, ErrorCode } from '../common/errors';
 import { ConfigurationError } from '../config';
+import { transactional } from '../database/transactions';
 import { SECRET_BOX } from './data-key';
 import { TotpEnrolmentDto } from './dto/totp-enrolment.dto';
 import { TotpCredential } from './entities/totp-credential.entity';
@@ -17,9 +18,14 @@ const ISSUER = 'Gatehouse';
 @Injectable()
 export class TotpService implements OnModuleInit {
   constructor(
-    @InjectRepository(TotpCredential) private readonly totps: Repository<TotpCredential>,
+    @InjectRepository(TotpCredential) private readonly totpsTable: Repository<TotpCredential>,
     @Inject(SECRET_BOX) private readonly box: SecretBox | undefined,
   ) {}
+
+  /** The table as the open transaction sees it (a change and its audit event commit together). */
+  private get totps(): Repository<TotpCredential> {
+    return transactional(this.totpsTable);
+  }
 
   /** Without the key, stored secrets are lost to every login that needs them: refuse to start rather than lock users out. */
   async onModuleInit(): Promise<void> {

@@ -1,8 +1,4 @@
-/** Who opened or refreshed a session, as recorded on it (shown back in the caller's session list). */
-export interface ClientInfo {
-  userAgent?: string;
-  ip?: string;
-}
+export type { ClientInfo } from '../common/http/client-info';
 
 /** How and when the user of a session last authenticated (OpenID Connect's `amr`, RFC 8176, and `auth_time`). */
 export interface SessionAuthentication {

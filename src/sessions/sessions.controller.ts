@@ -3,6 +3,8 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { AppException, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/openapi';
 import { AuthUser, CurrentUser } from '../common/auth';
+import { Client } from '../common/http/client-info';
+import { ClientInfo } from './session.types';
 import { SessionResponseDto } from './session-response.dto';
 import { SessionsService } from './sessions.service';
 
@@ -25,8 +27,9 @@ export class SessionsController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.SESSION_NOT_FOUND)
   revoke(
     @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => AppException.validation(['id must be a UUID']) })) id: string,
   ): Promise<void> {
-    return this.sessions.revokeOwn(caller.userId, id);
+    return this.sessions.revokeOwn(caller.userId, id, client);
   }
 }

@@ -13,6 +13,9 @@ import { openSuccessor } from './refresh-successor';
 import { RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
+import { AuditRecord } from '../audit/audit-event';
+import { AuditService } from '../audit/audit.service';
+import { Transactions } from '../database/transactions';
 
 const ACCESS_TTL = 900;
 const REFRESH_TTL = 7 * 86_400;
@@ -41,6 +44,15 @@ async function rejectionOf(promise: Promise<unknown>): Promise<AppException> {
 /** No other instances in these specs: announcing a revocation goes nowhere. */
 const noSync = { announce: () => undefined } as unknown as RevocationSync;
 
+/** The audit trail, as a list of what was recorded. */
+const recorded: AuditRecord[] = [];
+const audit = {
+  record: (event: AuditRecord) => {
+    recorded.push(event);
+    return Promise.resolve();
+  },
+} as unknown as AuditService;
+
 describe('SessionsService', () => {
   let dataSource: DataSource;
   let rows: Repository<Session>;
@@ -59,7 +71,7 @@ describe('SessionsService', () => {
 
   beforeEach(async () => {
     await rows.clear();
-    service = new SessionsService(rows, config, new RevokedSessions(), new MetricsService(), noSync);
+    service = new SessionsService(rows, config, new RevokedSessions(), new MetricsService(), noSync, new Transactions(dataSource), audit);
   });
 
   describe('create', () => {
@@ -173,6 +185,8 @@ describe('SessionsService', () => {
         new RevokedSessions(),
         new MetricsService(),
         noSync,
+        new Transactions(dataSource),
+        audit,
       );
     });
 
@@ -253,7 +267,7 @@ describe('SessionsService', () => {
     it("answers another user's session as SESSION_NOT_FOUND and leaves it live", async () => {
       const { sessionId } = await service.create(bob, client, byPassword());
 
-      const error = await rejectionOf(service.revokeOwn(alice, sessionId));
+      const error = await rejectionOf(service.revokeOwn(alice, sessionId, client));
 
       expect([error.code, error.status]).toEqual([ErrorCode.SESSION_NOT_FOUND, 404]);
       expect(service.isRevoked(sessionId)).toBe(false);
@@ -262,10 +276,12 @@ describe('SessionsService', () => {
     it('ends one of the caller’s own sessions, and a second time is SESSION_NOT_FOUND', async () => {
       const { sessionId } = await service.create(alice, client, byPassword());
 
-      await service.revokeOwn(alice, sessionId);
+      recorded.length = 0;
+      await service.revokeOwn(alice, sessionId, client);
 
       expect(service.isRevoked(sessionId)).toBe(true);
-      expect((await rejectionOf(service.revokeOwn(alice, sessionId))).code).toBe(ErrorCode.SESSION_NOT_FOUND);
+      expect(recorded).toEqual([{ type: 'session.revoked', userId: alice, actorId: alice, details: { sessionId } }]);
+      expect((await rejectionOf(service.revokeOwn(alice, sessionId, client))).code).toBe(ErrorCode.SESSION_NOT_FOUND);
     });
 
     it('ends every session of a user but the one kept, and no one else’s', async () => {
@@ -311,7 +327,7 @@ describe('SessionsService', () => {
       const revoked = new RevokedSessions();
       revoked.add(old.sessionId, new Date(Date.now() - 2 * HOUR_MS));
       revoked.add(recent.sessionId);
-      const cleaner = new SessionsService(rows, config, revoked, new MetricsService(), noSync);
+      const cleaner = new SessionsService(rows, config, revoked, new MetricsService(), noSync, new Transactions(dataSource), audit);
 
       await cleaner.cleanUp();
 

@@ -14,6 +14,8 @@ import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
 import { ClientInfo, IssuedSession, SessionAuthentication } from './session.types';
 import { SessionResponseDto, toSessionResponse } from './session-response.dto';
+import { transactional, Transactions } from '../database/transactions';
+import { AuditService } from '../audit/audit.service';
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
 
@@ -27,12 +29,19 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   private stopCleanup?: () => void;
 
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @InjectRepository(Session) private readonly sessionsTable: Repository<Session>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly revoked: RevokedSessions,
     private readonly metrics: MetricsService,
     private readonly sync: RevocationSync,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
+
+  /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
+  private get sessions(): Repository<Session> {
+    return transactional(this.sessionsTable);
+  }
 
   onApplicationBootstrap(): void {
     this.metrics.gauge('gatehouse_active_sessions', 'Sessions neither revoked nor expired', () =>
@@ -110,7 +119,10 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     const successor = await this.graceSuccessor(session, spent, spentHash, now);
     if (successor === 'superseded') throw invalidRefreshToken();
     if (successor) return successor;
-    await this.revoke(sessionId);
+    await this.transactions.run(async () => {
+      await this.revoke(sessionId);
+      await this.audit.record({ type: 'refresh.reused', userId: session.userId, outcome: 'failure', details: { sessionId } }, client);
+    });
     this.logger.warn(`refresh token reuse: session ${sessionId} revoked`);
     throw new AppException(ErrorCode.REFRESH_TOKEN_REUSED);
   }
@@ -188,9 +200,12 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** Ends one of the user's own sessions; someone else's session is answered as if it did not exist. */
-  async revokeOwn(userId: string, sessionId: string): Promise<void> {
-    const ended = await this.revokeWhere({ id: sessionId, userId });
-    if (ended === 0) throw new AppException(ErrorCode.SESSION_NOT_FOUND);
+  async revokeOwn(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+    await this.transactions.run(async () => {
+      const ended = await this.revokeWhere({ id: sessionId, userId });
+      if (ended === 0) throw new AppException(ErrorCode.SESSION_NOT_FOUND);
+      await this.audit.record({ type: 'session.revoked', userId, actorId: userId, details: { sessionId } }, client);
+    });
   }
 
   /**

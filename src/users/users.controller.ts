@@ -12,6 +12,7 @@ import { UserResponseDto } from './dto/user-response.dto';
 import { LinkedIdentities } from './linked-identities.port';
 import { UserRole } from './user-role';
 import { UsersService } from './users.service';
+import { Client, ClientInfo } from '../common/http/client-info';
 
 const uuid = new ParseUUIDPipe({ version: undefined, exceptionFactory: () => AppException.validation(['id must be a UUID']) });
 
@@ -52,8 +53,13 @@ export class UsersController {
   })
   @ApiOkResponse({ type: UserResponseDto, description: 'The user as changed' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND, ErrorCode.USER_EXISTS)
-  update(@Param('id', uuid) id: string, @Body() changes: UpdateUserDto): Promise<UserResponseDto> {
-    return this.users.update(id, changes);
+  update(
+    @Param('id', uuid) id: string,
+    @Body() changes: UpdateUserDto,
+    @CurrentUser() caller: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.users.update(id, changes, caller.userId, client);
   }
 
   @Get(':id/sessions')
@@ -81,7 +87,7 @@ export class UsersController {
   @ApiOperation({ operationId: 'users_delete', summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
-  async remove(@Param('id', uuid) id: string): Promise<void> {
-    await this.users.remove(id);
+  async remove(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser, @Client() client: ClientInfo): Promise<void> {
+    await this.users.remove(id, caller.userId, client);
   }
 }

@@ -17,16 +17,26 @@ import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
 import { User } from './user.entity';
 import { MailRecipient, NewUser, UserCredentials } from './users.types';
 import { UserProfileCache } from './user-profile.cache';
+import { afterCommit, transactional, Transactions } from '../database/transactions';
+import { AuditService } from '../audit/audit.service';
+import { ClientInfo } from '../sessions/session.types';
 
 /** The only code that touches the users table. */
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(User) private readonly usersTable: Repository<User>,
     private readonly sessions: SessionsService,
     private readonly profiles: UserProfileCache,
     private readonly events: EventEmitter2,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
+
+  /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
+  private get users(): Repository<User> {
+    return transactional(this.usersTable);
+  }
 
   /** Creates a user; a taken name or address (in any case or Unicode form) is a 409, also under concurrency. */
   async create(input: NewUser): Promise<UserResponseDto> {
@@ -132,26 +142,41 @@ export class UsersService {
     return { items: users.map(toUserResponse), total, page: query.page, limit: query.limit };
   }
 
-  /** An admin's change. A role change or disabling ends the user's sessions, since their tokens carry the old state. */
-  async update(id: string, changes: UpdateUserDto): Promise<UserResponseDto> {
-    const user = await this.users.findOneBy({ id });
-    if (!user) throw new AppException(ErrorCode.USER_NOT_FOUND);
-    const rolesChanged = changes.roles !== undefined && !sameSet(changes.roles, user.roles);
-    const disabling = changes.disabled === true && !user.disabled;
-    if (changes.roles !== undefined) user.roles = changes.roles;
-    if (changes.disabled !== undefined) user.disabled = changes.disabled;
-    const newEmail = changes.email !== undefined && canonicalIdentifier(changes.email) !== user.emailNormalized ? changes.email : undefined;
-    if (newEmail !== undefined) {
-      user.email = newEmail;
-      user.emailNormalized = canonicalIdentifier(newEmail);
-      user.emailVerified = false;
-    }
-    await this.conflictsAsUserExists(() => this.users.save(user));
-    if (rolesChanged || disabling) await this.sessions.revokeAllForUser(id);
-    this.profiles.delete(id);
-    // An event rather than a call: authentication mails the verification link, and UsersModule must not depend on it.
-    if (newEmail !== undefined) this.events.emit(USER_EMAIL_CHANGED, new UserEmailChangedEvent(id));
-    return toUserResponse(await this.users.findOneByOrFail({ id }));
+  /**
+   * An admin's change, recorded as `user.updated` with what changed. A role change or disabling ends the user's
+   * sessions, since their tokens carry the old state.
+   */
+  async update(id: string, changes: UpdateUserDto, actorId: string, client: ClientInfo): Promise<UserResponseDto> {
+    return this.transactions.run(async () => {
+      const user = await this.users.findOneBy({ id });
+      if (!user) throw new AppException(ErrorCode.USER_NOT_FOUND);
+      const changed: Record<string, { from: unknown; to: unknown }> = {};
+      if (changes.roles !== undefined && !sameSet(changes.roles, user.roles)) changed.roles = { from: user.roles, to: changes.roles };
+      if (changes.disabled !== undefined && changes.disabled !== user.disabled) {
+        changed.disabled = { from: user.disabled, to: changes.disabled };
+      }
+      const newEmail =
+        changes.email !== undefined && canonicalIdentifier(changes.email) !== user.emailNormalized ? changes.email : undefined;
+      if (newEmail !== undefined) changed.email = { from: user.email, to: newEmail };
+      if (changes.roles !== undefined) user.roles = changes.roles;
+      if (changes.disabled !== undefined) user.disabled = changes.disabled;
+      if (newEmail !== undefined) {
+        user.email = newEmail;
+        user.emailNormalized = canonicalIdentifier(newEmail);
+        user.emailVerified = false;
+      }
+      await this.conflictsAsUserExists(() => this.users.save(user));
+      if (changed.roles || changed.disabled?.to === true) await this.sessions.revokeAllForUser(id);
+      if (Object.keys(changed).length > 0) {
+        await this.audit.record({ type: 'user.updated', userId: id, actorId, details: { changes: changed } }, client);
+      }
+      afterCommit(() => {
+        this.profiles.delete(id);
+        // An event rather than a call: authentication mails the verification link, and UsersModule must not depend on it.
+        if (newEmail !== undefined) this.events.emit(USER_EMAIL_CHANGED, new UserEmailChangedEvent(id));
+      });
+      return toUserResponse(await this.users.findOneByOrFail({ id }));
+    });
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
@@ -161,12 +186,16 @@ export class UsersService {
 
   /**
    * Deletes a user; their sessions are revoked first so that their tokens stop working everywhere. The features that
-   * keep something for the user (second factors) drop it before the answer, through the awaited event.
+   * keep something for the user (second factors, linked identities) drop it before the answer, through the awaited
+   * event (after the commit: their writes must not wait on the transaction's locks of the user row).
    */
-  async remove(id: string): Promise<void> {
-    if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
-    await this.sessions.revokeAllForUser(id);
-    await this.users.delete({ id });
+  async remove(id: string, actorId: string, client: ClientInfo): Promise<void> {
+    await this.transactions.run(async () => {
+      if (!(await this.users.existsBy({ id }))) throw new AppException(ErrorCode.USER_NOT_FOUND);
+      await this.sessions.revokeAllForUser(id);
+      await this.users.delete({ id });
+      await this.audit.record({ type: 'user.deleted', userId: id, actorId }, client);
+    });
     this.profiles.delete(id);
     await this.events.emitAsync(USER_DELETED, new UserDeletedEvent(id));
   }

@@ -1,9 +1,2 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ClientInfo } from '../../sessions/session.types';
-
-/** The caller's user agent and address (Fastify honours TRUST_PROXY when it computes `ip`). */
-export const Client = createParamDecorator((_: unknown, context: ExecutionContext): ClientInfo => {
-  const request = context.switchToHttp().getRequest<{ ip?: string; headers: Record<string, string | string[] | undefined> }>();
-  const userAgent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
-});
+// The decorator moved to common/ so that sessions/ can use it without importing auth/; this path still works.
+export { Client, clientOf } from '../../common/http/client-info';

@@ -6,6 +6,7 @@ import { every } from '../../common/background/background-tasks';
 import { AppException } from '../../common/errors';
 import { authConfig } from '../../config';
 import { LoginLockout } from './login-lockout.entity';
+import { transactional } from '../../database/transactions';
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
 
@@ -25,9 +26,14 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDest
   private stopCleanup?: () => void;
 
   constructor(
-    @InjectRepository(LoginLockout) private readonly lockouts: Repository<LoginLockout>,
+    @InjectRepository(LoginLockout) private readonly lockoutsTable: Repository<LoginLockout>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
+
+  /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
+  private get lockouts(): Repository<LoginLockout> {
+    return transactional(this.lockoutsTable);
+  }
 
   /** Unknown names get rows too, so anyone can add them: they are swept, or the table would grow without bound. */
   onApplicationBootstrap(): void {
@@ -44,13 +50,17 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDest
     if (current?.lockedUntil && current.lockedUntil > now) throw this.locked(current.lockedUntil, now);
   }
 
-  /** Counts a wrong password (one atomic increment); the LOGIN_MAX_FAILURES-th locks the key. */
-  async recordFailure(key: string, now = new Date()): Promise<void> {
+  /** Counts a wrong password (one atomic increment); the LOGIN_MAX_FAILURES-th locks the key. True when this one did. */
+  async recordFailure(key: string, now = new Date()): Promise<boolean> {
     const failures = await this.increment(key, now);
-    if (failures >= this.config.loginMaxFailures) {
-      const lockedUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
-      await this.lockouts.update({ key }, { failures: 0, lockedUntil });
-    }
+    if (failures < this.config.loginMaxFailures) return false;
+    const lockedUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
+    await this.lockouts.update({ key }, { failures: 0, lockedUntil });
+    return true;
+  }
+
+  get lockSeconds(): number {
+    return this.config.loginLockSeconds;
   }
 
   /** A correct password clears the count. */

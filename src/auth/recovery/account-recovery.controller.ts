@@ -9,6 +9,7 @@ import { ResetPasswordDto } from './dto/reset-password.dto';
 import { VerifyEmailDto } from './dto/verify-email.dto';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordResetService } from './password-reset.service';
+import { Client, ClientInfo } from '../../common/http/client-info';
 
 /** The one body of every forgot-password answer, so that it says nothing about the address. */
 export const RESET_REQUESTED = { message: 'If an account has this address, a reset link is on its way' } as const;
@@ -29,8 +30,8 @@ export class AccountRecoveryController {
   @ApiOperation({ operationId: 'auth_password_forgot', summary: 'Mail a password-reset link, if the address has an account' })
   @ApiAcceptedResponse({ description: 'Always this answer, known address or not; the link works once, for 30 minutes' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED)
-  forgot(@Body() body: ForgotPasswordDto): typeof RESET_REQUESTED {
-    this.resets.requestReset(body.email);
+  forgot(@Body() body: ForgotPasswordDto, @Client() client: ClientInfo): typeof RESET_REQUESTED {
+    this.resets.requestReset(body.email, client);
     return RESET_REQUESTED;
   }
 
@@ -41,8 +42,8 @@ export class AccountRecoveryController {
   @ApiOperation({ operationId: 'auth_password_reset', summary: 'Set a new password with a mailed token; ends every session' })
   @ApiNoContentResponse({ description: 'Password set; every session ended; any login lock cleared' })
   @ApiErrors(ErrorCode.RESET_TOKEN_INVALID, ErrorCode.VALIDATION_FAILED)
-  reset(@Body() body: ResetPasswordDto): Promise<void> {
-    return this.resets.reset(body.token, body.newPassword);
+  reset(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.resets.reset(body.token, body.newPassword, client);
   }
 
   @Public()
@@ -52,8 +53,8 @@ export class AccountRecoveryController {
   @ApiOperation({ operationId: 'auth_email_verify', summary: 'Confirm an address with a mailed token' })
   @ApiNoContentResponse({ description: 'The address is verified' })
   @ApiErrors(ErrorCode.VERIFY_TOKEN_INVALID, ErrorCode.VALIDATION_FAILED)
-  verify(@Body() body: VerifyEmailDto): Promise<void> {
-    return this.verification.verify(body.token);
+  verify(@Body() body: VerifyEmailDto, @Client() client: ClientInfo): Promise<void> {
+    return this.verification.verify(body.token, client);
   }
 
   @RateLimited()

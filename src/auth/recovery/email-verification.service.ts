@@ -8,6 +8,9 @@ import { MailRecipient } from '../../users/users.types';
 import { UsersService } from '../../users/users.service';
 import { MailRateLimit } from './mail-rate-limit';
 import { OneTimeTokensService } from './one-time-tokens.service';
+import { AuditService } from '../../audit/audit.service';
+import { Transactions } from '../../database/transactions';
+import { ClientInfo } from '../../sessions/session.types';
 
 /** Proof that a user controls their address: a mailed single-use link, sent at registration, on request, and after an admin changes the address. */
 @Injectable()
@@ -20,6 +23,8 @@ export class EmailVerificationService implements OnModuleDestroy {
     private readonly tokens: OneTimeTokensService,
     private readonly mail: MailService,
     private readonly mailLimit: MailRateLimit,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
@@ -51,11 +56,17 @@ export class EmailVerificationService implements OnModuleDestroy {
     await this.send(user);
   }
 
-  async verify(token: string): Promise<void> {
-    const spent = await this.tokens.spend(token, 'email_verification');
-    if (!spent || !(await this.users.markEmailVerified(spent.userId, spent.email))) {
-      throw new AppException(ErrorCode.VERIFY_TOKEN_INVALID);
-    }
+  async verify(token: string, client: ClientInfo): Promise<void> {
+    await this.transactions.run(async () => {
+      const spent = await this.tokens.spend(token, 'email_verification');
+      if (!spent || !(await this.users.markEmailVerified(spent.userId, spent.email))) {
+        throw new AppException(ErrorCode.VERIFY_TOKEN_INVALID);
+      }
+      await this.audit.record(
+        { type: 'email.verified', userId: spent.userId, actorId: spent.userId, details: { email: spent.email } },
+        client,
+      );
+    });
   }
 
   private async send(user: MailRecipient): Promise<void> {

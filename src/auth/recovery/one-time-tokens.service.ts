@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
 import { IssuedToken, OneTimeTokenTtls, SpentToken } from './one-time-tokens.types';
+import { transactional } from '../../database/transactions';
 
 /** How long a token of each purpose works, in seconds. A provider of its own so a test can shorten it. */
 export const ONE_TIME_TOKEN_TTLS = Symbol('ONE_TIME_TOKEN_TTLS');
@@ -16,9 +17,14 @@ const FORMAT = /^[A-Za-z0-9_-]{43}$/;
 @Injectable()
 export class OneTimeTokensService {
   constructor(
-    @InjectRepository(OneTimeToken) private readonly tokens: Repository<OneTimeToken>,
+    @InjectRepository(OneTimeToken) private readonly tokensTable: Repository<OneTimeToken>,
     @Inject(ONE_TIME_TOKEN_TTLS) private readonly ttls: OneTimeTokenTtls,
   ) {}
+
+  /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
+  private get tokens(): Repository<OneTimeToken> {
+    return transactional(this.tokensTable);
+  }
 
   /** A new token for the user, mailed to `email` (canonical); every earlier token of this purpose stops working. */
   async issue(userId: string, email: string, purpose: OneTimeTokenPurpose, now = new Date()): Promise<IssuedToken> {
@@ -36,6 +42,12 @@ export class OneTimeTokensService {
       createdAt: now,
     });
     return { token, ttlSeconds };
+  }
+
+  /** Whether a token would spend now (a cheap look before costly work; `spend` still decides). */
+  async isLive(presented: unknown, purpose: OneTimeTokenPurpose, now = new Date()): Promise<boolean> {
+    if (typeof presented !== 'string' || !FORMAT.test(presented)) return false;
+    return this.tokens.existsBy({ tokenHash: hash(presented), purpose, usedAt: IsNull(), expiresAt: MoreThan(now) });
   }
 
   /**

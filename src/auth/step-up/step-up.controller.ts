@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../../common/auth';
+import { Client, ClientInfo } from '../../common/http/client-info';
 import { ErrorCode } from '../../common/errors';
 import { ApiErrors } from '../../common/openapi';
 import { BrowserSessions } from '../browser/browser-sessions.service';
@@ -38,10 +39,11 @@ export class StepUpController {
     @Body() proof: StepUpDto,
     @Req() request: CsrfCarrier,
     @Transport() transport: TokenTransport,
+    @Client() client: ClientInfo,
   ): Promise<TokenPairDto | CookieSessionDto> {
     // The refresh cookie travels to every /api/v1/auth route: with it at hand, the token it replaces keeps its grace window.
     const cookie = readCookie(request, REFRESH_COOKIE);
-    const pair = await this.stepUps.stepUp(caller, proof, 'value' in cookie ? cookie.value : undefined);
+    const pair = await this.stepUps.stepUp(caller, proof, client, 'value' in cookie ? cookie.value : undefined);
     // A cookie-authenticated page must not receive its tokens in a body its scripts can read.
     return this.browser.answer(caller.via === 'cookie' ? { ...transport, mode: 'cookie' } : transport, pair);
   }

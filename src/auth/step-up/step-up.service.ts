@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
 import { AuthUser } from '../../common/auth';
 import { AppException, ErrorCode, TokenException } from '../../common/errors';
+import { Transactions } from '../../database/transactions';
+import { ClientInfo } from '../../sessions/session.types';
 import { SessionsService } from '../../sessions/sessions.service';
 import { UsersService } from '../../users/users.service';
 import { TokenPairDto } from '../dto/token-pair.dto';
@@ -26,23 +29,36 @@ export class StepUpService {
     private readonly lockout: LoginLockoutService,
     private readonly sessions: SessionsService,
     private readonly signIn: SignIn,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
-  async stepUp(caller: AuthUser, proof: StepUpDto, refreshCookie?: string): Promise<TokenPairDto> {
+  async stepUp(caller: AuthUser, proof: StepUpDto, client: ClientInfo, refreshCookie?: string): Promise<TokenPairDto> {
     const user = await this.users.findCredentialsById(caller.userId);
     if (!user || user.disabled) throw new TokenException(ErrorCode.TOKEN_REVOKED, 'The session of this token has ended');
     const lockoutKey = userLockoutKey(user.id);
     await this.lockout.assertNotLocked(lockoutKey);
     const secondFactor = await this.secondFactors.has(user.id);
-    const amr = await this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof).catch(async (error: unknown) => {
+    try {
+      return await this.transactions.run(async () => {
+        const amr = await this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof);
+        if (proof.recoveryCode !== undefined) {
+          await this.audit.record({ type: 'mfa.recovery_code_used', userId: user.id, actorId: user.id, details: { stepUp: true } }, client);
+        }
+        const session = await this.sessions.reauthenticate(caller.sessionId, { amr, authTime: new Date() }, refreshCookie);
+        await this.lockout.succeeded(lockoutKey);
+        return this.signIn.pair(user, session, secondFactor);
+      });
+    } catch (error) {
       if (error instanceof AppException && (error.code === ErrorCode.INVALID_CREDENTIALS || error.code === ErrorCode.MFA_CODE_INVALID)) {
         await this.lockout.recordFailure(lockoutKey);
+        if (error.code === ErrorCode.MFA_CODE_INVALID) {
+          const method = proof.code !== undefined ? 'totp' : 'recovery_code';
+          await this.audit.record({ type: 'mfa.failed', userId: user.id, outcome: 'failure', details: { method, stepUp: true } }, client);
+        }
       }
       throw error;
-    });
-    await this.lockout.succeeded(lockoutKey);
-    const session = await this.sessions.reauthenticate(caller.sessionId, { amr, authTime: new Date() }, refreshCookie);
-    return this.signIn.pair(user, session, secondFactor);
+    }
   }
 
   /** The `amr` the session gets, or the refusal of the proof. */

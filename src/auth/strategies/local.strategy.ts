@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
 import { AuthenticatedUser, AuthService } from '../auth.service';
+import { clientOf } from '../../common/http/client-info';
 
 /** Username-or-email and password, checked by AuthService. LocalAuthGuard validates the body's shape first. */
 @Injectable()
@@ -13,6 +14,6 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(request: FastifyRequest, login: string, password: string): Promise<AuthenticatedUser> {
-    return this.auth.validateCredentials(login, password, { ip: request.ip, log: request.log });
+    return this.auth.validateCredentials(login, password, { ...clientOf(request), log: request.log });
   }
 }

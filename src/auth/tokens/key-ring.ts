@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, type JwtAlgorithm } from '../../config';
@@ -116,4 +116,14 @@ function readOrCreateDevelopmentSecret(): Buffer {
     `JWT_SECRET is not set: generated a development secret into ${DEV_SECRET_FILE}. Set JWT_SECRET in production.`,
   );
   return secret;
+}
+
+/**
+ * A key of its own for another purpose (`label`), derived from the signing key (HKDF-SHA256): every instance with the
+ * same keys derives the same one, and nothing derived can be turned back into the signing key.
+ */
+export function deriveKey(ring: KeyRing, label: string): Buffer {
+  const { key } = ring.signing;
+  const material = ring.algorithm === 'HS256' ? key.export() : key.export({ type: 'pkcs8', format: 'der' });
+  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), label, 32));
 }

@@ -25,6 +25,7 @@ const REDACTED_PATHS = [
     'recoveryCodes',
     'secret',
     'otpauthUri',
+    'loginCode',
   ].flatMap((key) => [key, `*.${key}`]),
 ];
 
