@@ -9,6 +9,7 @@ import { ADMIN_ENV, api, bearer, login, newUser, register, TEST_ADMIN, TestUser 
 import { freePort } from './support/instance';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
 import { TestProvider } from './support/oidc-provider';
+import { totpAt } from './support/totp';
 import { startSmtpListener, SmtpListener } from './support/smtp-listener';
 import { createTestApp, createTestDatabase } from './support/test-app';
 
@@ -278,6 +279,46 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
   );
 
   it(
+    "sets up TOTP from the QR code's secret, shows the recovery codes once, and asks for a code at the next sign-in",
+    async () => {
+      await personPage.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      await personPage.locator('#totp-qr').waitFor();
+      expect(await personPage.locator('#totp-qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      const secret = await personPage.locator('#totp-secret').innerText();
+      await personPage.getByLabel('Code your app shows').fill(totpAt(secret));
+      await personPage.getByRole('button', { name: 'Turn on' }).click();
+      await personPage.locator('#status').filter({ hasText: 'Two-factor authentication is on' }).waitFor();
+      expect(await personPage.locator('#recovery-list li').count()).toBe(10);
+      expect(await accessibilityProblems(personPage)).toEqual([]);
+      await personPage.screenshot({ path: join(ARTIFACTS, 'account-mfa.png'), fullPage: true });
+
+      await personPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signIn(personPage, person);
+      await personPage.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+      expect(await accessibilityProblems(personPage)).toEqual([]);
+      await personPage
+        .locator('#mfa-form')
+        .getByLabel('Code from your authenticator app')
+        .fill('000000' === totpAt(secret) ? '111111' : '000000');
+      await personPage.getByRole('button', { name: 'Verify' }).click();
+      await personPage.locator('#mfa-form [data-error-for="code"], #mfa-form [data-error]').filter({ hasText: /./ }).first().waitFor();
+      // The code of the next time step (one step either side is accepted): the one that turned TOTP on is spent.
+      await personPage
+        .locator('#mfa-form')
+        .getByLabel('Code from your authenticator app')
+        .fill(totpAt(secret, Date.now() + 30_000));
+      await personPage.getByRole('button', { name: 'Verify' }).click();
+      await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await personPage.locator('#mfa-status').innerText()).toContain('recovery codes left');
+      const events = await personPage.locator('#events tbody').innerText();
+      expect(events).toContain('Two-factor authentication turned on');
+      expect(events).toContain('Wrong two-factor code');
+      expect(events).toContain('Signed in (mfa)');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'verifies an email address from the mailed link',
     async () => {
       const fresh = newUser('verify');
@@ -331,6 +372,10 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
 
     await page.getByRole('button', { name: 'Enable user' }).click();
     await page.locator('#status').filter({ hasText: 'User enabled' }).waitFor();
+    // Locked out of their authenticator: the admin resets it, and the password alone signs in again.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset their two-factor authentication' }).click();
+    await page.locator('#status').filter({ hasText: 'two-factor authentication is reset' }).waitFor();
     const device = await login(app, person);
     await page.getByRole('button', { name: 'End all their sessions' }).click();
     await page.locator('#status').filter({ hasText: 'Their sessions have ended' }).waitFor();
@@ -342,6 +387,10 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
       .locator('#status')
       .filter({ hasText: `${person.username} deleted` })
       .waitFor();
+    // The audit trail shows what just happened, newest first.
+    await page.getByLabel('Event type').selectOption('user.deleted');
+    await page.getByRole('button', { name: 'Show events' }).click();
+    await page.locator('#audit tbody tr', { hasText: 'user.deleted' }).first().waitFor();
     const admin = await login(app, TEST_ADMIN);
     const found = await api(app).get(`/api/v1/users?search=${person.username}`).set(bearer(admin.accessToken));
     expect(found.body.total).toBe(0);

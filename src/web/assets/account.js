@@ -1,5 +1,7 @@
-// /account: sign-in, the person's profile, sessions and password, and the landing pages of the mailed links.
+// /account: sign-in, the person's profile, sessions, password, providers and security events, and the landing pages
+// of the mailed links. The second factor has its own module (second-factor.js).
 import { problemOf, request, restore, signIn, signOut } from './gatehouse.js';
+import { askSecondFactor, loadSecondFactor, setUpSecondFactor, withStepUp } from './second-factor.js';
 import { $, el, onSubmit, say, showView, when } from './ui.js';
 
 /** How often an open page checks that its session still lives (an admin may have ended it). */
@@ -33,6 +35,10 @@ onSubmit(
   async () => {
     $('sign-in-form').reset();
     await signedIn();
+  },
+  (problem) => {
+    if (problem.code === 'MFA_REQUIRED') $('sign-in-form').reset();
+    return askSecondFactor(problem);
   },
 );
 
@@ -104,6 +110,8 @@ async function openAccount(message) {
   $('admin-link').hidden = !user.roles.includes('admin');
   await loadSessions();
   await loadIdentities();
+  await loadSecondFactor();
+  await loadEvents();
   showView('account');
   say(message);
   startSessionChecks();
@@ -189,22 +197,74 @@ async function loadIdentities() {
   );
 }
 
-async function link(provider) {
+function link(provider) {
   $('identities-error').textContent = '';
-  const response = await request(`/auth/oidc/${encodeURIComponent(provider.id)}/link`, {
-    method: 'POST',
-    body: { returnTo: `${location.origin}/account` },
+  return withStepUp(async () => {
+    const response = await request(`/auth/oidc/${encodeURIComponent(provider.id)}/link`, {
+      method: 'POST',
+      body: { returnTo: `${location.origin}/account` },
+    });
+    if (response.ok) location.assign((await response.json()).authorizationUrl);
+    return response;
   });
-  if (!response.ok) return ($('identities-error').textContent = (await problemOf(response)).message);
-  location.assign((await response.json()).authorizationUrl);
 }
 
-async function unlink(identity) {
+function unlink(identity) {
   $('identities-error').textContent = '';
-  const response = await request(`/auth/identities/${identity.id}`, { method: 'DELETE' });
-  if (!response.ok) return ($('identities-error').textContent = (await problemOf(response)).message);
-  await loadIdentities();
-  say('Provider unlinked');
+  return withStepUp(async () => {
+    const response = await request(`/auth/identities/${identity.id}`, { method: 'DELETE' });
+    if (response.ok) {
+      await loadIdentities();
+      say('Provider unlinked');
+    } else if ((await problemOf(response)).code !== 'STEP_UP_REQUIRED') {
+      $('identities-error').textContent = (await problemOf(response)).message;
+    }
+    return response;
+  });
+}
+
+/** What each event type means to the person reading their own trail. */
+const EVENT_NAMES = {
+  'user.registered': 'Account created',
+  'login.succeeded': 'Signed in',
+  'login.failed': 'Sign-in failed',
+  'login.locked': 'Account locked after failed sign-ins',
+  'mfa.failed': 'Wrong two-factor code',
+  'refresh.reused': 'Session ended: a refresh token was used twice',
+  'session.revoked': 'Session ended',
+  logout: 'Signed out',
+  logout_all: 'Signed out everywhere',
+  'password.changed': 'Password changed',
+  'password.reset_requested': 'Password reset asked for',
+  'password.reset': 'Password reset',
+  'email.verified': 'Email address verified',
+  'mfa.enabled': 'Two-factor authentication turned on',
+  'mfa.disabled': 'Two-factor authentication turned off',
+  'mfa.recovery_code_used': 'Recovery code used',
+  'mfa.recovery_codes_regenerated': 'New recovery codes',
+  'passkey.added': 'Passkey added',
+  'passkey.removed': 'Passkey removed',
+  'identity.linked': 'Provider linked',
+  'identity.unlinked': 'Provider unlinked',
+  'user.updated': 'Changed by an admin',
+  'user.deleted': 'Account deleted',
+};
+
+async function loadEvents() {
+  const response = await request('/auth/events?limit=20');
+  const { items } = response.ok ? await response.json() : { items: [] };
+  $('events').tBodies[0].replaceChildren(
+    ...items.map((event) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, when(event.at)),
+        el('td', {}, EVENT_NAMES[event.type] ?? event.type, event.details?.method ? ` (${event.details.method})` : ''),
+        el('td', {}, event.outcome),
+        el('td', {}, event.ip ?? '—'),
+      ),
+    ),
+  );
 }
 
 /** A short name for a user agent: the browser and the system, as far as the string says. */
@@ -261,11 +321,12 @@ document.addEventListener('visibilitychange', () => {
 
 // --- start ---
 
+setUpSecondFactor(signedIn);
 await loadProviders();
 if (loginCode) {
   const response = await signIn('/auth/oidc/exchange', { loginCode });
   if (response.ok) await signedIn();
-  else showSignIn((await problemOf(response)).message);
+  else if (!askSecondFactor(await problemOf(response))) showSignIn((await problemOf(response)).message);
 } else if (location.pathname === '/account/reset-password') {
   showView('reset-password');
   say('');

@@ -21,6 +21,7 @@ async function start() {
   }
   showView('console');
   await loadUsers();
+  await loadAudit();
   say('');
 }
 
@@ -88,6 +89,7 @@ async function openUser(id) {
   selected = await response.json();
   renderUser();
   await loadUserSessions();
+  await loadUserMfa();
   $('user').hidden = false;
   $('user-title').focus();
 }
@@ -104,6 +106,12 @@ function renderUser() {
   $('user-profile').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
   for (const box of $('roles-form').querySelectorAll('input[name=roles]')) box.checked = user.roles.includes(box.value);
   $('toggle-disabled').textContent = user.disabled ? 'Enable user' : 'Disable user';
+  $('user-identities').replaceChildren(
+    ...(user.identities ?? []).map((identity) =>
+      el('li', {}, `${identity.provider}: ${identity.email ?? '—'} (since ${when(identity.createdAt)})`),
+    ),
+  );
+  if ((user.identities ?? []).length === 0) $('user-identities').replaceChildren(el('li', {}, 'None'));
   $('user-error').textContent = '';
 }
 
@@ -133,6 +141,7 @@ async function change(body, done) {
   selected = await response.json();
   renderUser();
   await loadUserSessions();
+  await loadUserMfa();
   await loadUsers();
   say(done);
   return response;
@@ -145,6 +154,7 @@ onSubmit(
     selected = await response.json();
     renderUser();
     await loadUserSessions();
+    await loadUserMfa();
     await loadUsers();
     say('Roles saved; their sessions have ended.');
   },
@@ -169,6 +179,111 @@ $('delete-user').addEventListener('click', async () => {
   say(`${selected.username} deleted`);
   selected = undefined;
   await loadUsers();
+});
+
+async function loadUserMfa() {
+  const response = await request(`/users/${selected.id}/mfa`);
+  const status = response.ok ? await response.json() : { totp: false, recoveryCodesLeft: 0 };
+  $('reset-mfa').hidden = !status.totp;
+  const rows = $('user-profile');
+  rows.append(el('dt', {}, 'Two-factor'), el('dd', {}, status.totp ? `on (${status.recoveryCodesLeft} recovery codes left)` : 'off'));
+}
+
+$('reset-mfa').addEventListener('click', async () => {
+  if (!confirm(`Reset the two-factor authentication of ${selected.username}? Their sessions end.`)) return;
+  const response = await request(`/users/${selected.id}/mfa`, { method: 'DELETE' });
+  if (!response.ok) return ($('user-error').textContent = (await problemOf(response)).message);
+  renderUser();
+  await loadUserSessions();
+  await loadUserMfa();
+  say('Their two-factor authentication is reset; their sessions have ended.');
+});
+
+// --- the audit trail: newest first, a page at a time (the API's cursor) ---
+
+const EVENT_TYPES = [
+  'user.registered',
+  'login.succeeded',
+  'login.failed',
+  'login.locked',
+  'mfa.failed',
+  'refresh.reused',
+  'session.revoked',
+  'logout',
+  'logout_all',
+  'password.changed',
+  'password.reset_requested',
+  'password.reset',
+  'email.verified',
+  'mfa.enabled',
+  'mfa.disabled',
+  'mfa.recovery_code_used',
+  'mfa.recovery_codes_regenerated',
+  'passkey.added',
+  'passkey.removed',
+  'identity.linked',
+  'identity.unlinked',
+  'user.updated',
+  'user.deleted',
+];
+$('audit-type').append(...EVENT_TYPES.map((type) => el('option', { value: type }, type)));
+let auditFilters = {};
+let auditCursor = null;
+
+function auditQuery(filters, cursor) {
+  const query = new URLSearchParams({ limit: '50' });
+  for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
+  if (cursor) query.set('cursor', cursor);
+  return request(`/audit-events?${query}`);
+}
+
+async function showAudit(response, append) {
+  const { items, nextCursor } = await response.json();
+  const rows = items.map((event) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, when(event.at)),
+      el('td', {}, event.type),
+      el('td', {}, event.outcome),
+      el('td', {}, event.userId ?? '—'),
+      el('td', {}, event.actorId ?? '—'),
+      el('td', {}, event.ip ?? '—'),
+    ),
+  );
+  if (append) $('audit').tBodies[0].append(...rows);
+  else $('audit').tBodies[0].replaceChildren(...rows);
+  auditCursor = nextCursor;
+  $('audit-more').hidden = !nextCursor;
+}
+
+async function loadAudit() {
+  const response = await auditQuery(auditFilters, null);
+  if (response.ok) await showAudit(response, false);
+}
+
+/** A date input's day as the start (or the end) of that day in UTC, as the API's ISO-8601 filters expect. */
+function dayOf(value, end) {
+  return value ? `${value}T${end ? '23:59:59.999' : '00:00:00.000'}Z` : '';
+}
+
+onSubmit(
+  $('audit-form'),
+  (data) => {
+    auditFilters = {
+      userId: String(data.get('userId') ?? '').trim(),
+      type: String(data.get('type') ?? ''),
+      since: dayOf(String(data.get('since') ?? ''), false),
+      until: dayOf(String(data.get('until') ?? ''), true),
+    };
+    return auditQuery(auditFilters, null);
+  },
+  (response) => showAudit(response, false),
+);
+
+$('audit-more').addEventListener('click', async () => {
+  const response = await auditQuery(auditFilters, auditCursor);
+  if (response.ok) await showAudit(response, true);
 });
 
 await start();

@@ -53,8 +53,11 @@ export function clearProblems(form) {
   for (const control of form.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
 }
 
-/** A submit handler that clears old errors, shows the API's on failure, and returns the response to `onOk`. */
-export function onSubmit(form, submit, onOk) {
+/**
+ * A submit handler that clears old errors, shows the API's on failure, and returns the response to `onOk`. `onProblem`
+ * may take a failure over (a login that asks for its second factor): it answers true when it did.
+ */
+export function onSubmit(form, submit, onOk, onProblem) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearProblems(form);
@@ -63,7 +66,7 @@ export function onSubmit(form, submit, onOk) {
     try {
       const response = await submit(new FormData(form));
       if (response.ok) await onOk(response);
-      else await showProblem(form, response);
+      else if (!(onProblem && (await onProblem(await problemOf(response))))) await showProblem(form, response);
     } finally {
       button.disabled = false;
     }
