@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -30,6 +31,7 @@ const knownVariables = new Set(
 );
 /** A secret that passes Gatehouse's production checks, for configurations whose secret is interpolated. */
 const TEST_SECRET = 'k'.repeat(43);
+const TEST_DATA_KEY = randomBytes(32).toString('base64url');
 
 describe('every YAML file', () => {
   it.each(yamlFiles)('%s parses as YAML without errors or warnings', (file) => {
@@ -140,10 +142,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const data = byKind('ConfigMap').data as Record<string, string>;
     const secret = byKind('Secret').stringData as Record<string, string>;
     for (const name of [...Object.keys(data), ...Object.keys(secret)]) expect(knownVariables).toContain(name);
-    expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET']);
+    expect(Object.keys(secret).sort()).toEqual(['DATABASE_URL', 'DATA_ENCRYPTION_KEY', 'JWT_SECRET']);
     expect(Object.keys(data)).not.toEqual(expect.arrayContaining(['JWT_SECRET']));
     expect(data.NODE_ENV).toBe('production');
-    expect(() => validateEnvironment({ ...data, ...secret, JWT_SECRET: TEST_SECRET })).not.toThrow();
+    expect(() => validateEnvironment({ ...data, ...secret, JWT_SECRET: TEST_SECRET, DATA_ENCRYPTION_KEY: TEST_DATA_KEY })).not.toThrow();
   });
 
   it('the example Secret holds placeholders only, which Gatehouse refuses to start with', () => {
@@ -152,6 +154,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const secret = byKind('Secret').stringData as Record<string, string>;
     expect(secret.JWT_SECRET).toMatch(/CHANGE_ME/);
     expect(secret.DATABASE_URL).toMatch(/CHANGE_ME/);
+    expect(secret.DATA_ENCRYPTION_KEY).toMatch(/CHANGE_ME/);
+    expect(() => validateEnvironment({ ...byKind('ConfigMap').data, ...secret, JWT_SECRET: TEST_SECRET })).toThrow(/DATA_ENCRYPTION_KEY/);
     expect(() => validateEnvironment({ ...byKind('ConfigMap').data, ...secret })).toThrow(/JWT_SECRET/);
   });
 });
@@ -180,14 +184,15 @@ describe('docker-compose.yml', () => {
     expect(second.environment).toEqual(first.environment);
     for (const name of Object.keys(first.environment as Doc)) expect(knownVariables).toContain(name);
     expect(first.environment.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?.+\}$/);
+    expect(first.environment.DATA_ENCRYPTION_KEY).toMatch(/^\$\{DATA_ENCRYPTION_KEY:\?.+\}$/);
     expect(first.environment.DATABASE_URL).toBe('postgres://gatehouse:gatehouse@postgres:5432/gatehouse');
     expect(first.environment.REDIS_URL).toBe('redis://redis:6379');
-    expect(() => validateEnvironment({ ...first.environment, JWT_SECRET: TEST_SECRET })).not.toThrow();
+    expect(() => validateEnvironment({ ...first.environment, JWT_SECRET: TEST_SECRET, DATA_ENCRYPTION_KEY: TEST_DATA_KEY })).not.toThrow();
   });
 
-  it('interpolates nothing but JWT_SECRET, which it requires from the caller', () => {
+  it('interpolates nothing but the two secrets, which it requires from the caller', () => {
     const interpolated = [...source.matchAll(/\$\{(\w+)/g)].map((m) => m[1]);
-    expect(new Set(interpolated)).toEqual(new Set(['JWT_SECRET']));
+    expect(new Set(interpolated)).toEqual(new Set(['JWT_SECRET', 'DATA_ENCRYPTION_KEY']));
   });
 
   it('starts each service once what it depends on is healthy', () => {
