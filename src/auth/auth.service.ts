@@ -65,8 +65,9 @@ export class AuthService {
     const user = await this.users.findCredentials(login);
     // Names that match no user are counted too, so a lock says nothing about which names exist.
     const lockoutKey = user ? userLockoutKey(user.id) : `name:${canonicalIdentifier(login)}`;
+    let failuresOnRecord: boolean;
     try {
-      await this.lockout.assertNotLocked(lockoutKey);
+      failuresOnRecord = await this.lockout.assertNotLocked(lockoutKey);
     } catch (error) {
       await this.events.loginFailed('locked', user?.id, 'password', origin);
       throw error;
@@ -79,7 +80,8 @@ export class AuthService {
       throw invalidCredentials();
     }
     const methods = await this.secondFactors.methodsOf(user.id);
-    if (methods.length === 0) await this.lockout.succeeded(lockoutKey);
+    // The common login has no failures to clear: it writes nothing here.
+    if (methods.length === 0 && failuresOnRecord) await this.lockout.succeeded(lockoutKey);
     if (user.disabled) {
       await this.events.loginFailed('disabled', user.id, 'password', origin);
       throw new AppException(ErrorCode.ACCOUNT_DISABLED);

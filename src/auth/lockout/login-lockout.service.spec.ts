@@ -27,7 +27,7 @@ describe('LoginLockoutService', () => {
     await rows.clear();
   });
 
-  async function codeOf(check: Promise<void>): Promise<ErrorCode | undefined> {
+  async function codeOf(check: Promise<unknown>): Promise<ErrorCode | undefined> {
     try {
       await check;
       return undefined;
@@ -56,6 +56,14 @@ describe('LoginLockoutService', () => {
     for (let i = 0; i < 2; i++) await lockout.recordFailure('name:eve', longAgo);
     await lockout.recordFailure('name:eve');
     expect(await codeOf(lockout.assertNotLocked('name:eve'))).toBeUndefined();
+  });
+
+  it('says whether a key has failures on record, so a success without any need not write', async () => {
+    expect(await lockout.assertNotLocked('user:fresh')).toBe(false);
+    await lockout.recordFailure('user:fresh');
+    expect(await lockout.assertNotLocked('user:fresh')).toBe(true);
+    await lockout.succeeded('user:fresh');
+    expect(await lockout.assertNotLocked('user:fresh')).toBe(false);
   });
 
   it('clears the count on success', async () => {

@@ -44,10 +44,14 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnModuleDest
     this.stopCleanup?.();
   }
 
-  /** Throws 429 TOO_MANY_REQUESTS while `key` is locked: checked before the password, so a lock costs no bcrypt. */
-  async assertNotLocked(key: string, now = new Date()): Promise<void> {
+  /**
+   * Throws 429 TOO_MANY_REQUESTS while `key` is locked: checked before the password, so a lock costs no bcrypt.
+   * Answers whether the key has failures on record, so that a success without any writes nothing.
+   */
+  async assertNotLocked(key: string, now = new Date()): Promise<boolean> {
     const current = await this.lockouts.findOneBy({ key });
     if (current?.lockedUntil && current.lockedUntil > now) throw this.locked(current.lockedUntil, now);
+    return current !== null;
   }
 
   /** Counts a wrong password (one atomic increment); the LOGIN_MAX_FAILURES-th locks the key. True when this one did. */
