@@ -39,9 +39,13 @@ export class StepUpService {
     const lockoutKey = userLockoutKey(user.id);
     await this.lockout.assertNotLocked(lockoutKey);
     const secondFactor = await this.secondFactors.has(user.id);
+    const check = () => this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof);
     try {
+      // bcrypt runs before the transaction (on SQLite transactions take turns: none may wait on a 50 ms hash); a
+      // code is checked inside it, since spending it is a write that commits with its event.
+      const checkedPassword = proof.password !== undefined ? await check() : undefined;
       return await this.transactions.run(async () => {
-        const amr = await this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof);
+        const amr = checkedPassword ?? (await check());
         if (proof.recoveryCode !== undefined) {
           await this.audit.record({ type: 'mfa.recovery_code_used', userId: user.id, actorId: user.id, details: { stepUp: true } }, client);
         }
