@@ -162,6 +162,10 @@ describe.each(testDatabases())('users API on %s', (kind) => {
       expect((await get(`${USERS}/${id}/sessions`)).body).toEqual([]);
       // The account itself is untouched: the user signs in again.
       expect((await tryLogin(user.username, user.password)).status).toBe(200);
+      // The audit trail names the admin who did it.
+      const events = await get(`/api/v1/audit-events?userId=${id}&type=session.revoked`);
+      const adminId = decodeJwt(admin).payload.sub;
+      expect(events.body.items).toEqual([expect.objectContaining({ type: 'session.revoked', actorId: adminId, details: { all: true } })]);
     });
 
     it('answers 404 for an unknown user and 400 for a non-UUID', async () => {

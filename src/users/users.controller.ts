@@ -77,8 +77,8 @@ export class UsersController {
   @ApiOperation({ operationId: 'users_end_sessions', summary: 'End every session of a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Their sessions are ended' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND)
-  async endSessions(@Param('id', uuid) id: string): Promise<void> {
-    await this.users.endSessions(id);
+  async endSessions(@Param('id', uuid) id: string, @CurrentUser() caller: AuthUser, @Client() client: ClientInfo): Promise<void> {
+    await this.users.endSessions(id, caller.userId, client);
   }
 
   @Delete(':id')

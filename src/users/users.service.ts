@@ -212,9 +212,12 @@ export class UsersService {
   }
 
   /** Ends every session of a user (an admin's "sign them out everywhere"); the account itself stays as it is. */
-  async endSessions(id: string): Promise<void> {
+  async endSessions(id: string, actorId: string, client: ClientInfo): Promise<void> {
     await this.assertExists(id);
-    await this.sessions.revokeAllForUser(id);
+    await this.transactions.run(async () => {
+      await this.sessions.revokeAllForUser(id);
+      await this.audit.record({ type: 'session.revoked', userId: id, actorId, details: { all: true } }, client);
+    });
   }
 
   private async assertExists(id: string): Promise<void> {
