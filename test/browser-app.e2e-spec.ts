@@ -26,6 +26,10 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 
 const ARTIFACT = join('test-artifacts', 'browser-app.png');
 
+// Each test is several browser steps, each waiting up to 10 s for its condition (the provider's pages among them): jest's
+// 5 s default is too short for that on a loaded machine.
+jest.setTimeout(60_000);
+
 /** A page of an attacker's: a form that posts itself to `action` on load, or a blank page to run fetch from. */
 function attackerServer(apiUrl: string): Server {
   return createServer((request, response) => {
