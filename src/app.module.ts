@@ -14,6 +14,7 @@ import {
   envFileOptions,
   mailConfig,
   mfaConfig,
+  passkeysConfig,
   oidcConfig,
   redisConfig,
   validate,
@@ -24,6 +25,7 @@ import { HealthModule } from './health/health.module';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
@@ -34,6 +36,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     AuthModule,
     MfaModule,
+    PasskeysModule,
     IdentityProvidersModule,
     AuditModule,
     HealthModule,
@@ -53,7 +56,7 @@ export class AppModule {
           isGlobal: true,
           ...envFileOptions(),
           validate,
-          load: [appConfig, auditConfig, authConfig, databaseConfig, mailConfig, mfaConfig, oidcConfig, redisConfig],
+          load: [appConfig, auditConfig, authConfig, databaseConfig, mailConfig, mfaConfig, oidcConfig, passkeysConfig, redisConfig],
         }),
         // Cross-feature side effects (a user-side change that another feature acts on) travel as typed events.
         EventEmitterModule.forRoot(),

@@ -3,7 +3,7 @@ import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/
 import { APP_GUARD } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AuthModule } from './auth/auth.module';
-import { IS_PUBLIC_KEY, RECENT_AUTH_KEY, ROLES_KEY } from './common/auth';
+import { IS_PUBLIC_KEY, PublicAccess, RECENT_AUTH_KEY, ROLES_KEY } from './common/auth';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RecentAuthGuard } from './auth/guards/recent-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
@@ -12,6 +12,7 @@ interface Route {
   controller: string;
   route: string;
   isPublic: boolean;
+  tokenOptional: boolean;
   roles: string[] | undefined;
   recent: boolean;
 }
@@ -57,7 +58,8 @@ function routesOf(controller: Type<unknown>): Route[] {
         return {
           controller: controller.name,
           route: `${method} ${join(base, Reflect.getMetadata(PATH_METADATA, handler) as string)}`,
-          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+          isPublic: lookup<PublicAccess>(IS_PUBLIC_KEY) !== undefined,
+          tokenOptional: lookup<PublicAccess>(IS_PUBLIC_KEY) === 'token-optional',
           roles: lookup<string[]>(ROLES_KEY),
           recent: lookup<boolean>(RECENT_AUTH_KEY) === true,
         };
@@ -86,6 +88,8 @@ describe('route inventory', () => {
       'MfaController',
       'MfaLoginController',
       'OidcController',
+      'PasskeyLoginController',
+      'PasskeysController',
       'SessionsController',
       'StepUpController',
       'UsersController',
@@ -101,7 +105,7 @@ describe('route inventory', () => {
     expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard, RecentAuthGuard]);
   });
 
-  it('makes public exactly register, login and its second step, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking), the JWKS and liveness', () => {
+  it('makes public exactly register, login and its second step, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking) or a passkey, the JWKS and liveness', () => {
     expect(
       routes
         .filter((r) => r.isPublic)
@@ -120,11 +124,17 @@ describe('route inventory', () => {
       'POST /auth/login',
       'POST /auth/mfa/verify',
       'POST /auth/oidc/exchange',
+      'POST /auth/passkeys/authentication/options',
+      'POST /auth/passkeys/authentication/verify',
       'POST /auth/password/forgot',
       'POST /auth/password/reset',
       'POST /auth/refresh',
       'POST /auth/register',
     ]);
+  });
+
+  it('reads an optional token on exactly the passkey options, which serve a step-up too', () => {
+    expect(routes.filter((r) => r.tokenOptional).map((r) => r.route)).toEqual(['POST /auth/passkeys/authentication/options']);
   });
 
   it('requires the admin role on every /users route but reading one user, whichever module serves it', () => {
@@ -151,9 +161,11 @@ describe('route inventory', () => {
     ).toEqual([
       'DELETE /auth/identities/:id',
       'DELETE /auth/mfa/totp',
+      'DELETE /auth/passkeys/:id',
       'POST /auth/mfa/recovery-codes',
       'POST /auth/mfa/totp',
       'POST /auth/oidc/:provider/link',
+      'POST /auth/passkeys/registration/options',
     ]);
   });
 

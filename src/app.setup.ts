@@ -151,6 +151,7 @@ function registerRequestHooks(fastify: FastifyInstance, metrics: MetricsService)
 const OPENAPI_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in, refresh, log out; the caller and their password'],
   ['mfa', "The caller's second factor (TOTP, recovery codes) and the login's second step"],
+  ['passkeys', "WebAuthn passkeys: the caller's own, and signing in with one (passwordless or as a second factor)"],
   ['sessions', "The caller's sessions (one per login)"],
   ['identity providers', 'Sign in with an OpenID Connect provider; link and unlink its identities'],
   ['users', 'User administration (role `admin`; a user may read themselves)'],

@@ -37,6 +37,8 @@ const PUBLIC_OPERATIONS = [
   'oidc_callback',
   'oidc_exchange',
   'mfa_verify',
+  'passkeys_authentication_options',
+  'passkeys_authentication_verify',
   'health_live',
   'health_ready',
   'health_metrics',

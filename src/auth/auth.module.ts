@@ -87,6 +87,6 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
   // For the other ways to sign in (second factor, passkey, identity provider): SignIn ends every login, SecondFactors
   // is where a feature registers as the second factor, and wrong codes count toward the same lockout as passwords.
   // KEY_RING: keys derived from it (the audit trail's page cursors) are the same on every instance.
-  exports: [AdminAccountService, BrowserSessions, SignIn, SecondFactors, LoginLockoutService, KEY_RING],
+  exports: [AdminAccountService, AuthEvents, BrowserSessions, SignIn, SecondFactors, LoginLockoutService, KEY_RING],
 })
 export class AuthModule {}

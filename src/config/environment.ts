@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { OidcProviderSettings, readOidcProviders } from './oidc-providers';
 import { originListProblems } from './origins';
+import { webAuthnProblems } from './webauthn';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -207,6 +208,24 @@ export class Environment {
   @IsString()
   OIDC_PROVIDERS?: string = undefined;
 
+  /** The WebAuthn relying party: a registrable suffix of every WEBAUTHN_ORIGINS host. Unset: APP_URL's host. */
+  @IsOptional()
+  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: 'WEBAUTHN_RP_ID must be a lower-case host name such as example.com (no scheme, port or path)',
+  })
+  WEBAUTHN_RP_ID?: string = undefined;
+
+  /** The name authenticators show beside the passkey. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  WEBAUTHN_RP_NAME = 'Gatehouse';
+
+  /** The origins whose pages may run passkey ceremonies, comma-separated. Unset: APP_URL's origin. */
+  @IsOptional()
+  @IsString()
+  WEBAUTHN_ORIGINS?: string = undefined;
+
   /** Audit events older than this many days are pruned. */
   @Transform(toInt)
   @IsInt()
@@ -266,6 +285,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push('DATA_ENCRYPTION_KEY: must be 32 random bytes, base64url, base64 or hex (see .env.example)');
   }
   if (env.CORS_ORIGINS) problems.push(...originListProblems('CORS_ORIGINS', env.CORS_ORIGINS));
+  problems.push(...webAuthnProblems(env, appUrlOf(env)));
   const oidc = readOidcProviders(env.OIDC_PROVIDERS, raw);
   problems.push(...oidc.problems);
   if (problems.length > 0) {

@@ -12,6 +12,8 @@ import { OidcLoginCode } from '../identity-providers/oidc-login-code.entity';
 import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
 import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
 import { TotpCredential } from '../mfa/entities/totp-credential.entity';
+import { PasskeyChallenge } from '../passkeys/entities/passkey-challenge.entity';
+import { Passkey } from '../passkeys/entities/passkey.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
@@ -21,6 +23,7 @@ import { RefreshGrace1764001600000 } from './migrations/1764001600000-refresh-gr
 import { SecondFactors1764001700000 } from './migrations/1764001700000-second-factors';
 import { IdentityProviders1764001800000 } from './migrations/1764001800000-identity-providers';
 import { AuditEvents1764002000000 } from './migrations/1764002000000-audit-events';
+import { Passkeys1764002100000 } from './migrations/1764002100000-passkeys';
 
 export const ENTITIES = [
   User,
@@ -30,6 +33,8 @@ export const ENTITIES = [
   TotpCredential,
   RecoveryCode,
   MfaChallenge,
+  Passkey,
+  PasskeyChallenge,
   LinkedIdentity,
   OidcFlow,
   OidcLoginCode,
@@ -44,6 +49,7 @@ export const MIGRATIONS = [
   SecondFactors1764001700000,
   IdentityProviders1764001800000,
   AuditEvents1764002000000,
+  Passkeys1764002100000,
 ];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, LessThan, Repository } from 'typeorm';
-import { FirstFactor, PendingLogin } from '../auth/second-factors/second-factors';
+import { FirstFactor, PendingLogin, PendingLogins } from '../auth/second-factors/second-factors';
 import { every } from '../common/background/background-tasks';
 import { AppException, ErrorCode } from '../common/errors';
 import { transactional } from '../database/transactions';
@@ -18,7 +18,7 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
  * password alone, so nothing but POST /auth/mfa/verify takes it (it is not a JWT and names no session).
  */
 @Injectable()
-export class MfaChallengesService implements OnApplicationBootstrap, OnModuleDestroy {
+export class MfaChallengesService implements PendingLogins, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MfaChallengesService.name);
   private stopCleanup?: () => void;
 
@@ -71,6 +71,19 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnModuleDes
     const challenge = counted.affected ? await this.challenges.findOneBy({ tokenHash }) : null;
     if (!challenge) throw invalidToken();
     return { tokenHash, userId: challenge.userId, firstFactor: challenge.firstFactor };
+  }
+
+  /**
+   * The user of a live token, without counting an attempt: a passkey's options are bound to the pending login they
+   * finish, and fetching them tries nothing. MFA_TOKEN_INVALID for anything else.
+   */
+  async peek(mfaToken: string): Promise<{ tokenHash: string; userId: string }> {
+    const tokenHash = hashToken(mfaToken);
+    const challenge = await this.challenges.findOneBy({ tokenHash });
+    const live =
+      challenge && challenge.usedAt === null && challenge.attempts < MFA_TOKEN_MAX_ATTEMPTS && challenge.expiresAt.getTime() > Date.now();
+    if (!live) throw invalidToken();
+    return { tokenHash, userId: challenge.userId };
   }
 
   /** Spends the token after a right code; a concurrent success with it got there first otherwise. */

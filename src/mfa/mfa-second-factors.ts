@@ -1,11 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
-  FirstFactor,
-  PendingLogin,
   SecondFactorMethod,
   SecondFactorProof,
   SecondFactorProvider,
   SecondFactors,
+  SecondFactorSummary,
 } from '../auth/second-factors/second-factors';
 import { AppException, ErrorCode } from '../common/errors';
 import { MfaChallengesService } from './mfa-challenges.service';
@@ -13,8 +12,8 @@ import { RecoveryCodesService } from './recovery-codes.service';
 import { TotpService } from './totp.service';
 
 /**
- * The second factors of this module, as the login flow asks for them (auth/second-factors). Passkeys join here: they
- * add `passkey` to the methods and their assertion to what `prove` takes.
+ * TOTP and recovery codes as the login flow asks for them (auth/second-factors); this module also keeps the pending
+ * logins (mfaTokens) every second factor finishes, passkeys' too.
  */
 @Injectable()
 export class MfaSecondFactors implements SecondFactorProvider, OnModuleInit {
@@ -27,6 +26,7 @@ export class MfaSecondFactors implements SecondFactorProvider, OnModuleInit {
 
   onModuleInit(): void {
     this.registry.register(this);
+    this.registry.usePendingLogins(this.challenges);
   }
 
   async methodsOf(userId: string): Promise<SecondFactorMethod[]> {
@@ -34,8 +34,8 @@ export class MfaSecondFactors implements SecondFactorProvider, OnModuleInit {
     return (await this.recoveryCodes.countLeft(userId)) > 0 ? ['totp', 'recovery_code'] : ['totp'];
   }
 
-  startLogin(userId: string, firstFactor: FirstFactor): Promise<PendingLogin> {
-    return this.challenges.start(userId, firstFactor);
+  accepts(proof: SecondFactorProof): boolean {
+    return 'code' in proof || 'recoveryCode' in proof;
   }
 
   /** RFC 8176 has no value of its own for a recovery code: like TOTP, it is a one-time password (`otp`). */
@@ -45,9 +45,23 @@ export class MfaSecondFactors implements SecondFactorProvider, OnModuleInit {
       return ['otp'];
     }
     // Only beside a TOTP that is on: turning it off removes the codes, and this keeps a stray one from counting.
-    if (!(await this.totp.isEnabled(userId)) || !(await this.recoveryCodes.spend(userId, proof.recoveryCode))) {
+    if (
+      !('recoveryCode' in proof) ||
+      !(await this.totp.isEnabled(userId)) ||
+      !(await this.recoveryCodes.spend(userId, proof.recoveryCode))
+    ) {
       throw new AppException(ErrorCode.MFA_CODE_INVALID);
     }
     return ['otp'];
+  }
+
+  async summaryOf(userId: string): Promise<Partial<SecondFactorSummary>> {
+    const [totp, recoveryCodesLeft] = await Promise.all([this.totp.isEnabled(userId), this.recoveryCodes.countLeft(userId)]);
+    return { totp, recoveryCodesLeft };
+  }
+
+  async removeAll(userId: string): Promise<void> {
+    await this.totp.remove(userId);
+    await this.recoveryCodes.removeAll(userId);
   }
 }

@@ -34,5 +34,7 @@ import { TotpService } from './totp.service';
     MfaService,
     MfaLoginService,
   ],
+  // For passkeys/: a passkey is a second factor too, and finishes the same pending logins.
+  exports: [MfaChallengesService, MfaLoginService],
 })
 export class MfaModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AuditService } from '../audit/audit.service';
+import { SecondFactors } from '../auth/second-factors/second-factors';
 import { AuthUser } from '../common/auth';
 import { AppException, ErrorCode } from '../common/errors';
 import { Transactions } from '../database/transactions';
@@ -25,15 +26,15 @@ export class MfaService {
     private readonly totp: TotpService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly challenges: MfaChallengesService,
+    private readonly secondFactors: SecondFactors,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
   ) {}
 
-  async status(userId: string): Promise<MfaStatusDto> {
-    const [totp, recoveryCodesLeft] = await Promise.all([this.totp.isEnabled(userId), this.recoveryCodes.countLeft(userId)]);
-    return { totp, recoveryCodesLeft, passkeys: 0 };
+  status(userId: string): Promise<MfaStatusDto> {
+    return this.secondFactors.summaryOf(userId);
   }
 
   async enrolTotp(caller: AuthUser): Promise<TotpEnrolmentDto> {
@@ -73,13 +74,15 @@ export class MfaService {
     return this.status(userId);
   }
 
-  /** For a user locked out of their second factor: everything goes, and so do all their sessions. */
+  /** For a user locked out of their second factors: every one goes (passkeys too), and so do all their sessions. */
   async reset(userId: string, actorId: string, client: ClientInfo): Promise<void> {
     await this.assertUserExists(userId);
     await this.transactions.run(async () => {
-      await this.removeFactors(userId);
+      const methods = await this.secondFactors.methodsOf(userId);
+      await this.secondFactors.removeAll(userId);
+      await this.challenges.removeAll(userId);
       await this.sessions.revokeAllForUser(userId);
-      await this.audit.record({ type: 'mfa.disabled', userId, actorId, details: { method: 'totp', reset: true } }, client);
+      await this.audit.record({ type: 'mfa.disabled', userId, actorId, details: { methods, reset: true } }, client);
     });
   }
 

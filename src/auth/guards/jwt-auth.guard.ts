@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RouteMetadata } from '../../common/metadata/route-metadata';
 import { HeaderCarrier } from '../access-token.extractor';
-import { AuthUser, IS_PUBLIC_KEY } from '../../common/auth';
+import { AuthUser, IS_PUBLIC_KEY, PublicAccess } from '../../common/auth';
+import { AppException } from '../../common/errors';
 import { JwtStrategy } from '../strategies/jwt.strategy';
 
 /**
@@ -14,7 +15,7 @@ import { JwtStrategy } from '../strategies/jwt.strategy';
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  private readonly isPublic: RouteMetadata<boolean>;
+  private readonly isPublic: RouteMetadata<PublicAccess>;
 
   constructor(
     reflector: Reflector,
@@ -25,8 +26,18 @@ export class JwtAuthGuard implements CanActivate {
 
   // Synchronous on purpose: Nest awaits a guard that returns a promise, at a measurable cost on every request.
   canActivate(context: ExecutionContext): boolean {
-    if (this.isPublic.get(context)) return true;
+    const access = this.isPublic.get(context);
+    if (access === true) return true;
     const request = context.switchToHttp().getRequest<HeaderCarrier & { user?: AuthUser }>();
+    if (access === 'token-optional') {
+      try {
+        request.user = this.strategy.authenticateAccessToken(request);
+      } catch (error) {
+        // A cookie without its CSRF header names no caller either: such a request is as anonymous as one without a token.
+        if (!(error instanceof AppException)) throw error;
+      }
+      return true;
+    }
     request.user = this.strategy.authenticateAccessToken(request);
     return true;
   }

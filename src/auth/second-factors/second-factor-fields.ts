@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, Matches } from 'class-validator';
+import { IsObject, IsString, Matches } from 'class-validator';
 
 /** Crockford's base32 alphabet (no i, l, o, u): recovery codes are read off paper and typed back. */
 export const RECOVERY_CODE_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -29,4 +29,15 @@ export const RecoveryCodeField = () =>
     Matches(new RegExp(`^[${RECOVERY_CODE_ALPHABET}]{${RECOVERY_CODE_LENGTH}}$`), {
       message: 'recoveryCode must be a recovery code as shown (xxxx-xxxx-xxxx)',
     }),
+  );
+
+/**
+ * A WebAuthn response as `@simplewebauthn/browser` (or `PublicKeyCredential.toJSON()`) gives it. Only its shape as an
+ * object is checked here: its content is the passkeys module's to refuse (PASSKEY_INVALID), and fields the WebAuthn
+ * JSON gains later are ignored rather than refused.
+ */
+export const PasskeyResponseField = (description: string, required = true) =>
+  applyDecorators(
+    ApiProperty({ description, required, type: Object, additionalProperties: true }),
+    IsObject({ message: 'the WebAuthn response must be a JSON object' }),
   );

@@ -30,10 +30,16 @@ export class StepUpController {
     operationId: 'auth_step_up',
     summary: 'Re-authenticate this session (RFC 9470) for the routes that need a recent login',
     description:
-      'Send exactly one of `password` (users without a second factor), `code` or `recoveryCode`. A second factor on top of ' +
+      'Send exactly one of `password` (users without a second factor), `code`, `recoveryCode` or `passkey`. A second factor on top of ' +
       "the session's password gives `amr` `mfa`. The session's refresh token is rotated; access tokens already issued stay valid until they expire.",
   })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.MFA_CODE_INVALID, ErrorCode.INVALID_CREDENTIALS, ErrorCode.MFA_UNAVAILABLE)
+  @ApiErrors(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.MFA_CODE_INVALID,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.PASSKEY_INVALID,
+    ErrorCode.MFA_UNAVAILABLE,
+  )
   async stepUp(
     @CurrentUser() caller: AuthUser,
     @Body() proof: StepUpDto,

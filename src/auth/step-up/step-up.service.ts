@@ -9,9 +9,18 @@ import { UsersService } from '../../users/users.service';
 import { TokenPairDto } from '../dto/token-pair.dto';
 import { LoginLockoutService, userLockoutKey } from '../lockout/login-lockout.service';
 import { PasswordService } from '../passwords/password.service';
-import { FirstFactor, SecondFactors } from '../second-factors/second-factors';
+import { FirstFactor, SecondFactorProof, SecondFactors } from '../second-factors/second-factors';
 import { SignIn } from '../sign-in.service';
 import { StepUpDto } from './dto/step-up.dto';
+
+/** The refusals that count toward the lockout: a wrong password or second factor. */
+const WRONG_PROOF: readonly ErrorCode[] = [ErrorCode.INVALID_CREDENTIALS, ErrorCode.MFA_CODE_INVALID, ErrorCode.PASSKEY_INVALID];
+
+function secondFactorOf(proof: StepUpDto): SecondFactorProof {
+  if (proof.code !== undefined) return { code: proof.code };
+  if (proof.recoveryCode !== undefined) return { recoveryCode: proof.recoveryCode };
+  return { passkey: proof.passkey! };
+}
 
 /** RFC 8176 values that are a first factor of a session; a second factor shown on top of one makes it `mfa`. */
 const FIRST_FACTORS: readonly string[] = ['pwd', 'fed'] satisfies FirstFactor[];
@@ -39,13 +48,14 @@ export class StepUpService {
     const lockoutKey = userLockoutKey(user.id);
     await this.lockout.assertNotLocked(lockoutKey);
     const secondFactor = await this.secondFactors.has(user.id);
-    const check = () => this.check(user.id, user.passwordHash, secondFactor, caller.amr, proof);
+    const check = () => this.check(user.id, user.passwordHash, secondFactor, caller, proof);
     try {
-      // bcrypt runs before the transaction (on SQLite transactions take turns: none may wait on a 50 ms hash); a
-      // code is checked inside it, since spending it is a write that commits with its event.
-      const checkedPassword = proof.password !== undefined ? await check() : undefined;
+      // bcrypt runs before the transaction (on SQLite transactions take turns: none may wait on a 50 ms hash), and so
+      // does a passkey, whose challenge is spent pass or fail (a rollback would restore it); a code is checked inside
+      // it, since spending it is a write that commits with its event.
+      const checkedFirst = proof.password !== undefined || proof.passkey !== undefined ? await check() : undefined;
       return await this.transactions.run(async () => {
-        const amr = checkedPassword ?? (await check());
+        const amr = checkedFirst ?? (await check());
         if (proof.recoveryCode !== undefined) {
           await this.audit.record({ type: 'mfa.recovery_code_used', userId: user.id, actorId: user.id, details: { stepUp: true } }, client);
         }
@@ -54,10 +64,10 @@ export class StepUpService {
         return this.signIn.pair(user, session, secondFactor);
       });
     } catch (error) {
-      if (error instanceof AppException && (error.code === ErrorCode.INVALID_CREDENTIALS || error.code === ErrorCode.MFA_CODE_INVALID)) {
+      if (error instanceof AppException && WRONG_PROOF.includes(error.code)) {
         await this.lockout.recordFailure(lockoutKey);
-        if (error.code === ErrorCode.MFA_CODE_INVALID) {
-          const method = proof.code !== undefined ? 'totp' : 'recovery_code';
+        if (error.code !== ErrorCode.INVALID_CREDENTIALS) {
+          const method = proof.code !== undefined ? 'totp' : proof.recoveryCode !== undefined ? 'recovery_code' : 'passkey';
           await this.audit.record({ type: 'mfa.failed', userId: user.id, outcome: 'failure', details: { method, stepUp: true } }, client);
         }
       }
@@ -70,20 +80,18 @@ export class StepUpService {
     userId: string,
     passwordHash: string | null,
     secondFactor: boolean,
-    sessionAmr: string[],
+    caller: AuthUser,
     proof: StepUpDto,
   ): Promise<string[]> {
     if (proof.password !== undefined) {
       // API.md: a password alone never makes a user with a second factor "recent"; refused rather than a pair that is not.
-      if (secondFactor) throw AppException.validation(['password: this user has a second factor; step up with code or recoveryCode']);
+      if (secondFactor)
+        throw AppException.validation(['password: this user has a second factor; step up with code, recoveryCode or passkey']);
       if (!(await this.passwords.verify(proof.password, passwordHash))) throw new AppException(ErrorCode.INVALID_CREDENTIALS);
       return ['pwd'];
     }
-    const shown = await this.secondFactors.prove(
-      userId,
-      proof.code !== undefined ? { code: proof.code } : { recoveryCode: proof.recoveryCode! },
-    );
-    const first = sessionAmr.filter((method) => FIRST_FACTORS.includes(method));
+    const shown = await this.secondFactors.prove(userId, secondFactorOf(proof), { kind: 'step_up', sessionId: caller.sessionId });
+    const first = caller.amr.filter((method) => FIRST_FACTORS.includes(method));
     return first.length > 0 ? [...new Set([...first, ...shown, 'mfa'])] : shown;
   }
 }

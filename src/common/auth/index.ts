@@ -5,6 +5,6 @@
  */
 export type { AuthUser } from './auth-user';
 export { CurrentUser } from './current-user.decorator';
-export { IS_PUBLIC_KEY, Public } from './public.decorator';
+export { IS_PUBLIC_KEY, Public, type PublicAccess } from './public.decorator';
 export { RECENT_AUTH_KEY, RequireRecentAuth } from './recent-auth.decorator';
 export { Roles, ROLES_KEY } from './roles.decorator';

@@ -71,7 +71,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown, log: RequestLog): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppException) {
-      const body = catalogBody(exception.code, exception.details);
+      const body = errorBody(exception.status, exception.code, exception.details);
       // A challenge of the exception's own (RFC 9470's step-up) replaces the default one.
       return { body: { ...body, ...exception.fields }, headers: { ...challengeFor(body), ...exception.headers } };
     }

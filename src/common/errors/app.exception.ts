@@ -44,3 +44,17 @@ export class TokenException extends AppException {
     super(code, message);
   }
 }
+
+/**
+ * PASSKEY_INVALID where a registration is refused: API.md answers a refused registration 400 (the request was bad) and
+ * a refused sign-in 401 (it authenticates nothing), under the one code.
+ */
+export class PasskeyRegistrationRefused extends AppException {
+  constructor(message?: string) {
+    super(ErrorCode.PASSKEY_INVALID, message);
+  }
+
+  override get status(): HttpStatus {
+    return HttpStatus.BAD_REQUEST;
+  }
+}

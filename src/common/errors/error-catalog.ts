@@ -87,6 +87,11 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     when: "the session's authentication is older than STEP_UP_MAX_AGE, or lacks a second factor the user has: re-authenticate at POST /auth/step-up (RFC 9470 challenge in WWW-Authenticate)",
     message: 'Re-authenticate to do this: POST /auth/step-up',
   },
+  PASSKEY_INVALID: {
+    status: HttpStatus.UNAUTHORIZED,
+    when: 'the WebAuthn response is refused: malformed, for another origin or RP ID, an unknown, spent or expired challenge, an unknown credential, no user verification where it is required, or a signature counter that went back (400 at a registration)',
+    message: 'The passkey response was refused',
+  },
   FORBIDDEN: { status: HttpStatus.FORBIDDEN, when: 'the caller lacks the role this needs', message: 'You do not have the role this needs' },
   CSRF_FAILED: {
     status: HttpStatus.FORBIDDEN,
@@ -120,6 +125,12 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     status: HttpStatus.CONFLICT,
     when: 'the username or email is taken (without regard to case)',
     message: 'A user with this username or email already exists',
+  },
+  PASSKEY_NOT_FOUND: { status: HttpStatus.NOT_FOUND, when: 'the caller has no passkey with this id', message: 'Passkey not found' },
+  PASSKEY_LIMIT_REACHED: {
+    status: HttpStatus.CONFLICT,
+    when: 'the user already has 20 passkeys: remove one first',
+    message: 'A user may have at most 20 passkeys',
   },
   MFA_ALREADY_ENABLED: {
     status: HttpStatus.CONFLICT,

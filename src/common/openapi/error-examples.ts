@@ -17,8 +17,8 @@ export const DEFAULT_CODES: Partial<Record<number, ErrorCode[]>> = {
 };
 
 /** The error body a client gets for `code`, as an OpenAPI example object. */
-export function errorExample(code: ErrorCode): { summary: string; value: object } {
-  const { status, message } = ERROR_CATALOG[code];
+export function errorExample(code: ErrorCode, status = ERROR_CATALOG[code].status): { summary: string; value: object } {
+  const { message } = ERROR_CATALOG[code];
   return { summary: code, value: { statusCode: status, code, message, error: STATUS_CODES[status] ?? 'Error' } };
 }
 

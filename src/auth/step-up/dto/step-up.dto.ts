@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { IsBcryptSafe, NormalizePassword, OneOf } from '../../../common/validation/decorators';
-import { RecoveryCodeField, TotpCodeField } from '../../second-factors/second-factor-fields';
+import { PasskeyResponseField, RecoveryCodeField, TotpCodeField } from '../../second-factors/second-factor-fields';
 
-const PROOFS = ['password', 'code', 'recoveryCode'] as const;
+const PROOFS = ['password', 'code', 'recoveryCode', 'passkey'] as const;
 
-/** One proof: the password (users without a second factor), a TOTP code or a recovery code. */
+/** One proof: the password (users without a second factor), a TOTP code, a recovery code or a passkey assertion. */
 export class StepUpDto {
   @ApiProperty({ description: 'The password (only for a user without a second factor)', required: false })
   @OneOf(PROOFS)
@@ -22,4 +22,11 @@ export class StepUpDto {
   @OneOf(PROOFS)
   @RecoveryCodeField()
   recoveryCode?: string;
+
+  @OneOf(PROOFS)
+  @PasskeyResponseField(
+    'An AuthenticationResponseJSON answering POST /auth/passkeys/authentication/options called with this session',
+    false,
+  )
+  passkey?: object;
 }

@@ -1,0 +1,15 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, Length } from 'class-validator';
+
+export const DEFAULT_PASSKEY_NAME = 'Passkey';
+
+/** A passkey's name as its owner types it: trimmed, 1-64 characters. */
+export const PasskeyNameField = (required: boolean) =>
+  applyDecorators(
+    ApiProperty({ description: 'A name to tell passkeys apart, 1-64 characters', example: 'Laptop', required, maxLength: 64 }),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
+    IsString({ message: 'name must be 1-64 characters' }),
+    Length(1, 64, { message: 'name must be 1-64 characters' }),
+  );

@@ -1,0 +1,6 @@
+import { PasskeyNameField } from './passkey-name.field';
+
+export class RenamePasskeyDto {
+  @PasskeyNameField(true)
+  name!: string;
+}
