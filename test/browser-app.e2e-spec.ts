@@ -9,11 +9,13 @@ import { AuthService } from '../src/auth/auth.service';
 import { CsrfService } from '../src/auth/browser/csrf.service';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { Browser, launchChromium } from './support/chromium';
-import { api, login, newUser, register } from './support/http';
+import { VirtualAuthenticator } from './support/virtual-authenticator';
+import { api, bearer, login, newUser, register } from './support/http';
 import { freePort, within } from './support/instance';
 import { TestProvider } from './support/oidc-provider';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
 import { createTestApp, createTestDatabase } from './support/test-app';
+import { totpAt } from './support/totp';
 
 // The example single-page app (examples/browser-app) in Debian's headless Chromium, driven by playwright-core, as a
 // person uses it: the API on http://localhost:<api>, the app on http://localhost:<app> (same site, another origin,
@@ -23,6 +25,8 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // http://localhost as one, which is why every page that must hold the cookies is on localhost.
 // No request interception: Playwright answers intercepted CORS preflights itself with "allow everything", which
 // would hide exactly what is tested here. A barrier inside the API holds the two tabs' refreshes instead.
+// Passkeys are made and used by Chromium's own virtual authenticator (the DevTools WebAuthn domain) for the relying
+// party `localhost`, which Chromium allows on http; the app's origin is the one WebAuthn checks.
 
 const ARTIFACT = join('test-artifacts', 'browser-app.png');
 
@@ -84,6 +88,8 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
       CORS_ORIGINS: origin.app,
       PUBLIC_URL: origin.api,
       APP_URL: origin.app,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: origin.app,
       OIDC_PROVIDERS: 'corp',
       OIDC_CORP_NAME: 'Corp',
       OIDC_CORP_ISSUER: provider.issuer,
@@ -120,9 +126,10 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
 
   afterEach(() => jest.restoreAllMocks());
 
-  async function openApp(): Promise<Page> {
+  async function openApp(withAuthenticator = false): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    if (withAuthenticator) await VirtualAuthenticator.attach(page);
     await page.goto(origin.app);
     await page
       .locator('#status')
@@ -315,6 +322,78 @@ describeIf(CHROMIUM)(`the example browser app in headless Chromium (${CHROMIUM_P
     expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-oidc', '__Secure-gh-rt']);
     expect((await apiCookies()).every((cookie) => cookie.httpOnly && cookie.secure)).toBe(true);
     expect(await press(page, 'Who am I?', /^(Still signed in|Signed out)$/)).toBe('Still signed in');
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+  async function signInWithPassword(page: Page, who: { username: string; password: string }, outcome: RegExp): Promise<string> {
+    await page.getByLabel('Username or email').fill(who.username);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const status = page.locator('#status');
+    await status.filter({ hasText: outcome }).waitFor();
+    return status.innerText();
+  }
+
+  /** The app with an authenticator of its own, in a browser that holds none of the earlier tests' cookies. */
+  async function openSignedOut(): Promise<Page> {
+    await context.clearCookies();
+    const page = await openApp(true);
+    expect(await page.locator('#status').innerText()).toBe('Signed out');
+    return page;
+  }
+
+  /** What a sign-in step ends on: signed in, the second step asked for, or an error's code. */
+  const SIGNED_IN = /^Signed in$|[A-Z_]{6,}/;
+  const FIRST_STEP = /^Signed in$|^Second factor needed$|[A-Z_]{6,}/;
+
+  it('registers a passkey, signs out, and signs in with it passwordless, with cookies again', async () => {
+    const page = await openSignedOut();
+    expect(await signInWithPassword(page, user, FIRST_STEP)).toBe('Signed in');
+    expect(await press(page, 'Add a passkey', /^Passkey added$|[A-Z_]{6,}/)).toBe('Passkey added');
+    expect(await press(page, 'Sign out', /^Signed out$|CODE/)).toBe('Signed out');
+    expect(await sessionCookies()).toEqual([]);
+
+    expect(await press(page, 'Sign in with a passkey', SIGNED_IN)).toBe('Signed in');
+    expect(await page.locator('#username').innerText()).toBe(user.username);
+    expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-rt']);
+    expect(await press(page, 'Who am I?', /^(Still signed in|Signed out)$/)).toBe('Still signed in');
+    expect(await press(page, 'Sign out', /^Signed out$|CODE/)).toBe('Signed out');
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('uses a passkey as the second factor of a TOTP user, after the password', async () => {
+    // TOTP set up through the API, as any client would.
+    const holder = newUser('totp');
+    await register(app, holder);
+    const tokens = await login(app, holder);
+    const enrolment = await api(app).post('/api/v1/auth/mfa/totp').set(bearer(tokens.accessToken)).expect(200);
+    const secret = enrolment.body.secret as string;
+    await api(app)
+      .post('/api/v1/auth/mfa/totp/confirm')
+      .set(bearer(tokens.accessToken))
+      .send({ code: totpAt(secret) })
+      .expect(200);
+
+    const page = await openSignedOut();
+    expect(await signInWithPassword(page, holder, FIRST_STEP)).toBe('Second factor needed');
+    expect(await page.getByRole('button', { name: 'Use a passkey' }).isVisible()).toBe(false); // none yet
+    // The code of the next time step (one step either side is accepted): the one that turned TOTP on is spent.
+    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now() + 30_000));
+    expect(await press(page, 'Verify', SIGNED_IN)).toBe('Signed in');
+    expect(await press(page, 'Add a passkey', /^Passkey added$|[A-Z_]{6,}/)).toBe('Passkey added');
+    expect(await press(page, 'Sign out', /^Signed out$|CODE/)).toBe('Signed out');
+
+    expect(await signInWithPassword(page, holder, FIRST_STEP)).toBe('Second factor needed');
+    expect(await page.getByLabel('Code from your authenticator app').isVisible()).toBe(true);
+    expect(await press(page, 'Use a passkey', SIGNED_IN)).toBe('Signed in');
+    expect(await page.locator('#username').innerText()).toBe(holder.username);
+    expect(await sessionCookies()).toEqual(['__Host-gh-at', '__Secure-gh-rt']);
+    // The session has both factors: the API lists the passkey the login used, now with a last use.
+    const cookie = (await apiCookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const listed = await api(app).get('/api/v1/auth/passkeys').set('cookie', cookie).expect(200);
+    expect(listed.body).toEqual([expect.objectContaining({ name: 'Passkey', lastUsedAt: expect.any(String) })]);
+    expect(await press(page, 'Sign out', /^Signed out$|CODE/)).toBe('Signed out');
     await page.close();
     expect(pageErrors).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ADMIN_ENV, api, bearer, decodeJwt, login, newUser, register, TEST_ADMIN, TestUser, TokenPair } from './support/http';
 import { describeIf, POSTGRES } from './support/requirements';
 import { base32Decode, STEP_MS, stepAt, totpAtStep } from './support/totp';
+import { fakeDateOnly } from './support/fake-date';
 
 // API.md "Multi-factor authentication" on SQLite and PostgreSQL. The clock is the test's: Date is faked (timers are
 // not) and set to chosen instants, and every TOTP code is computed here from RFC 6238 for the step it is shown at.
@@ -15,26 +16,9 @@ const STEP_UP_CHALLENGE =
   'Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300';
 const RECOVERY_CODE = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/;
 
-const REAL = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
-
 // Date is faked once, before the app's modules load: TypeORM tells date columns by `type === Date`, so the entities
 // must be declared with the very Date the app then runs with. It stands still until a test moves it.
-jest.useFakeTimers({ doNotFake: [...REAL], now: Date.now() });
+fakeDateOnly();
 const { createTestApp, createTestDatabase, testDatabases } = await import('./support/test-app');
 
 /** Moves Date on to 10 s into the next time step, a step no code has been shown for. */

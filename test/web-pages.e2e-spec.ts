@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Page } from 'playwright-core';
 import { Browser, launchChromium } from './support/chromium';
+import { VirtualAuthenticator } from './support/virtual-authenticator';
 import { ADMIN_ENV, api, bearer, login, newUser, register, TEST_ADMIN, TestUser } from './support/http';
 import { freePort } from './support/instance';
 import { CHROMIUM, CHROMIUM_PATH, describeIf } from './support/requirements';
@@ -16,6 +17,8 @@ import { createTestApp, createTestDatabase } from './support/test-app';
 // /account and /admin (API.md "Web pages") in Debian's headless Chromium, clicked through as a person uses them, on
 // the real app listening on http://localhost:<port> (a secure context, so the `__Host-` cookies work) with mail going
 // to a real SMTP listener. APP_URL is left unset: its default is the app's own /account page, so mailed links land there.
+// Passkeys are made and used by Chromium's own virtual authenticator (the DevTools WebAuthn domain), on the relying
+// party `localhost`, which Chromium allows on http.
 
 const ARTIFACTS = 'test-artifacts';
 /** A browser step waits up to 15 s for its condition; a test is a handful of them (the provider's pages included). */
@@ -46,6 +49,8 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
       PUBLIC_URL: origin,
       APP_URL: undefined,
       SMTP_URL: smtp.url,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: origin,
       ...ADMIN_ENV,
       OIDC_PROVIDERS: 'corp',
       OIDC_CORP_NAME: 'Corp',
@@ -73,9 +78,10 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     return browser;
   }
 
-  async function open(browser: Browser, path: string): Promise<Page> {
+  async function open(browser: Browser, path: string, before?: (page: Page) => Promise<void>): Promise<Page> {
     const page = await browser.context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
+    await before?.(page);
     await page.goto(origin + path);
     return page;
   }
@@ -119,6 +125,8 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     async () => {
       for (const path of ['/account', '/account/reset-password', '/account/verify-email', '/admin']) {
         const response = await api(app).get(path);
+        // Every script from this origin, @simplewebauthn/browser's bundle among them.
+        for (const [, src] of response.text.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)) expect(src).toMatch(/^\/web\/[\w-]+\.js$/);
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toMatch(/^text\/html/);
         const csp = String(response.headers['content-security-policy']);
@@ -129,12 +137,17 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
         expect(response.headers['referrer-policy']).toBe('no-referrer');
       }
       let gzipped = 0;
-      for (const script of ['gatehouse.js', 'ui.js', 'account.js', 'admin.js']) {
+      const scripts = ['gatehouse.js', 'ui.js', 'account.js', 'second-factor.js', 'passkeys.js', 'admin.js', 'simplewebauthn-browser.js'];
+      for (const script of scripts) {
         const response = await api(app).get(`/web/${script}`);
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toMatch(/^text\/javascript/);
         gzipped += gzipSync(response.text).length;
       }
+      const bundle = await api(app).get('/web/simplewebauthn-browser.js');
+      expect(bundle.text).toMatch(/^\/\* \[@simplewebauthn\/browser@14\./);
+      expect(bundle.text).toContain('SimpleWebAuthnBrowser');
+      expect((await api(app).get('/account')).text).toContain('src="/web/simplewebauthn-browser.js"');
       expect(gzipped).toBeLessThan(150 * 1024);
       expect((await api(app).get('/web/nothing.js')).status).toBe(404);
     },
@@ -319,6 +332,159 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
   );
 
   it(
+    'adds a passkey for a TOTP user, who is then offered it beside the code after the password, and signs in with it',
+    async () => {
+      const authenticator = await VirtualAuthenticator.attach(personPage);
+      await personPage.getByLabel('Name for a new passkey').fill('Security key');
+      await personPage.getByRole('button', { name: 'Add a passkey' }).click();
+      await personPage.locator('#status').filter({ hasText: 'Passkey “Security key” added' }).waitFor();
+      const row = personPage.locator('#passkeys tbody tr', { hasText: 'Security key' });
+      expect(await row.count()).toBe(1);
+      expect(await personPage.locator('#mfa-status').innerText()).toMatch(/recovery codes left; a passkey/);
+
+      await authenticator.presence(false); // not picked from the sign-in form's autofill: this test is about the password
+      await personPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signIn(personPage, person);
+      await personPage.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+      expect(await personPage.locator('#mfa-form').getByLabel('Code from your authenticator app').isVisible()).toBe(true);
+      const usePasskey = personPage.getByRole('button', { name: 'Use a passkey' });
+      expect(await usePasskey.isVisible()).toBe(true);
+      expect(await accessibilityProblems(personPage)).toEqual([]);
+      await authenticator.presence(true);
+      await usePasskey.click();
+      await personPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await row.locator('td').nth(2).innerText()).not.toBe('Never');
+      expect(await personPage.locator('#events tbody').innerText()).toContain('Passkey added');
+      // From here on the person ignores the autofill offer (the admin's test signs this page out).
+      await authenticator.presence(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  const keyholder = newUser('keys');
+  let keyPage: Page;
+  let keys: VirtualAuthenticator;
+
+  it(
+    'adds a passkey after a recent sign-in, lists it, and renames it from the keyboard (a refused name under its field)',
+    async () => {
+      await register(app, keyholder);
+      keyPage = await open(await newBrowser(), '/account', async (page) => {
+        keys = await VirtualAuthenticator.attach(page);
+      });
+      await keyPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      expect(await keyPage.getByLabel('Username or email').getAttribute('autocomplete')).toBe('username webauthn');
+      await signIn(keyPage, keyholder);
+      await keyPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      await keyPage.getByText('You have no passkeys yet.').waitFor();
+
+      await keyPage.getByLabel('Name for a new passkey').fill('Laptop');
+      await keyPage.getByRole('button', { name: 'Add a passkey' }).click();
+      await keyPage.locator('#status').filter({ hasText: 'Passkey “Laptop” added' }).waitFor();
+      const laptop = keyPage.locator('#passkeys tbody tr', { hasText: 'Laptop' });
+      const cells = await laptop.locator('td').allInnerTexts();
+      expect(cells.slice(0, 4)).toEqual(['Laptop', expect.stringMatching(/\d/), 'Never', 'No']);
+      // A discoverable credential on the authenticator, for this relying party, made for this user.
+      const [credential] = await keys.credentials();
+      expect([credential.rpId, credential.isResidentCredential, credential.userName]).toEqual(['localhost', true, keyholder.username]);
+      expect(await accessibilityProblems(keyPage)).toEqual([]);
+
+      await keyPage.getByRole('button', { name: 'Rename Laptop' }).press('Enter');
+      const rename = keyPage.locator('#passkey-rename-form');
+      const newName = rename.getByLabel('New name for “Laptop”');
+      expect(await newName.evaluate((input) => input === document.activeElement)).toBe(true);
+      await keyPage.keyboard.type('x'.repeat(65));
+      await keyPage.keyboard.press('Enter');
+      await rename.locator('[data-error-for="name"]').filter({ hasText: /name/ }).waitFor();
+      expect(await newName.getAttribute('aria-invalid')).toBe('true');
+      expect(await accessibilityProblems(keyPage)).toEqual([]);
+      await newName.fill('Work laptop');
+      await keyPage.keyboard.press('Enter');
+      await keyPage.locator('#status').filter({ hasText: 'Passkey renamed to “Work laptop”' }).waitFor();
+      expect(await rename.isHidden()).toBe(true);
+      expect(await keyPage.locator('#passkeys tbody tr').allInnerTexts()).toEqual([expect.stringContaining('Work laptop')]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'removes the passkey after the person confirms with it (the password alone no longer does), then adds another',
+    async () => {
+      // As if 15 minutes had passed: the browser drops the access cookie and the page refreshes the session. The new
+      // token says the account has a second factor, which a session that began with the password alone lacks.
+      await keyPage.context().clearCookies({ name: '__Host-gh-at' });
+      await keyPage.getByRole('button', { name: 'Remove Work laptop' }).click();
+      const stepUp = keyPage.locator('#step-up');
+      await stepUp.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+      expect(await stepUp.getByLabel('Your password').isVisible()).toBe(false);
+      expect(await stepUp.getByRole('button', { name: 'Confirm' }).isVisible()).toBe(false);
+      expect(await accessibilityProblems(keyPage)).toEqual([]);
+      await stepUp.getByRole('button', { name: 'Use a passkey' }).click();
+      await keyPage.locator('#status').filter({ hasText: 'Passkey “Work laptop” removed' }).waitFor();
+      expect(await stepUp.isHidden()).toBe(true);
+      expect(await keyPage.getByText('You have no passkeys yet.').isVisible()).toBe(true);
+      const events = await keyPage.locator('#events tbody').innerText();
+      expect(events).toContain('Passkey added');
+      expect(events).toContain('Passkey removed');
+
+      // The step-up made the session recent again: a new passkey needs no second confirmation.
+      await keyPage.getByLabel('Name for a new passkey').fill('Phone');
+      await keyPage.getByRole('button', { name: 'Add a passkey' }).click();
+      await keyPage.locator('#status').filter({ hasText: 'Passkey “Phone” added' }).waitFor();
+      expect(await keyPage.locator('#passkeys tbody tr').allInnerTexts()).toEqual([expect.stringContaining('Phone')]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'signs in with the passkey and no password, a sign-in recent enough for what needs a second factor',
+    async () => {
+      await keys.presence(false);
+      await keyPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await keyPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      await keys.presence(true);
+      await keyPage.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await keyPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await keyPage.locator('#profile').innerText()).toContain(keyholder.username);
+      const phone = keyPage.locator('#passkeys tbody tr', { hasText: 'Phone' });
+      expect(await phone.locator('td').nth(2).innerText()).not.toBe('Never');
+      // Possession and the device's user verification are two factors: setting up TOTP asks for no confirmation.
+      await keyPage.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      await keyPage.locator('#totp-qr').waitFor();
+      expect(await keyPage.locator('#step-up').isHidden()).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "offers the passkey in the username field's autofill, and withdraws the offer when the password is used instead",
+    async () => {
+      // Ignored once (the page signs out), then picked from the list when the page loads again.
+      await keys.presence(false);
+      await keyPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await keyPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      await keys.presence(true);
+      await keyPage.reload();
+      await keyPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await keyPage.locator('#status').innerText()).toBe('Signed in');
+
+      // The password instead: the offer ends, and the second step asks for the passkey alone (the account has no TOTP).
+      await keys.presence(false);
+      await keyPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signIn(keyPage, keyholder);
+      await keyPage.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+      expect(await keyPage.locator('#mfa-form').isHidden()).toBe(true);
+      expect(await keyPage.locator('#status').innerText()).toBe('Use your passkey to finish signing in.');
+      expect(await accessibilityProblems(keyPage)).toEqual([]);
+      await keys.presence(true);
+      await keyPage.getByRole('button', { name: 'Use a passkey' }).click();
+      await keyPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      await keyPage.screenshot({ path: join(ARTIFACTS, 'account-passkeys.png'), fullPage: true });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'verifies an email address from the mailed link',
     async () => {
       const fresh = newUser('verify');
@@ -359,6 +525,8 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     await page.getByRole('button', { name: 'Find users' }).click();
     await page.getByRole('button', { name: `Open ${person.username}` }).click();
     await page.getByRole('heading', { name: person.username }).waitFor();
+    const passkeysCount = () => page.locator('#user-profile dt:text-is("Passkeys") + dd').innerText();
+    expect(await passkeysCount()).toBe('1');
     expect(await page.locator('#user-sessions tbody tr').count()).toBeGreaterThan(0);
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'admin.png'), fullPage: true });
@@ -376,6 +544,7 @@ describeIf(CHROMIUM)(`the web pages in headless Chromium (${CHROMIUM_PATH})`, ()
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Reset their two-factor authentication' }).click();
     await page.locator('#status').filter({ hasText: 'two-factor authentication is reset' }).waitFor();
+    expect(await passkeysCount()).toBe('0');
     const device = await login(app, person);
     await page.getByRole('button', { name: 'End all their sessions' }).click();
     await page.locator('#status').filter({ hasText: 'Their sessions have ended' }).waitFor();

@@ -11,6 +11,7 @@ function say(text) {
 function show(user) {
   $('signed-out').hidden = Boolean(user);
   $('signed-in').hidden = !user;
+  $('second-factor').hidden = true;
   $('username').textContent = user ? user.username : '';
 }
 
@@ -23,6 +24,35 @@ async function problemOf(response) {
   }
 }
 
+/** Runs a passkey step; the browser's own refusal (cancelled, timed out) is said like the API's. */
+async function withPasskey(step) {
+  try {
+    return await step();
+  } catch (error) {
+    say(`${error.code ?? error.name}: ${error.message}`);
+    return undefined;
+  }
+}
+
+/** Signed in by whatever step `response` answers: show the user, or say why not. */
+async function finishSignIn(response) {
+  if (!response) return;
+  if (!response.ok) return say(await problemOf(response));
+  await loadUser();
+  say('Signed in');
+}
+
+// A password login of a user with a second factor: the second step, with the methods they have.
+let mfaToken;
+function askSecondFactor({ mfaToken: token, methods }) {
+  mfaToken = token;
+  $('signed-out').hidden = true;
+  $('second-factor').hidden = false;
+  $('mfa-form').hidden = !methods.includes('totp');
+  $('mfa-passkey').hidden = !methods.includes('passkey');
+  say('Second factor needed');
+}
+
 async function loadUser() {
   const response = await gatehouse.request('/auth/me');
   show(response.ok ? await response.json() : null);
@@ -33,10 +63,34 @@ $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   say('Signing in…');
   const response = await gatehouse.login($('login-username').value, $('login-password').value);
-  if (!response.ok) return say(await problemOf(response));
   $('login-password').value = '';
-  await loadUser();
-  say('Signed in');
+  const body = response.status === 401 ? await response.clone().json() : undefined;
+  if (body?.code === 'MFA_REQUIRED') return askSecondFactor(body);
+  await finishSignIn(response);
+});
+
+$('passkey-login').addEventListener('click', async () => {
+  say('Waiting for the passkey…');
+  await finishSignIn(await withPasskey(() => gatehouse.loginWithPasskey()));
+});
+
+$('mfa-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  say('Verifying…');
+  const response = await gatehouse.verifyCode(mfaToken, $('mfa-code').value);
+  $('mfa-code').value = '';
+  await finishSignIn(response);
+});
+
+$('mfa-passkey').addEventListener('click', async () => {
+  say('Waiting for the passkey…');
+  await finishSignIn(await withPasskey(() => gatehouse.loginWithPasskey(mfaToken)));
+});
+
+$('passkey-add').addEventListener('click', async () => {
+  say('Waiting for the passkey…');
+  const response = await withPasskey(() => gatehouse.addPasskey());
+  if (response) say(response.ok ? 'Passkey added' : await problemOf(response));
 });
 
 $('refresh').addEventListener('click', async () => {

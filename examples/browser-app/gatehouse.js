@@ -1,5 +1,6 @@
 // A small Gatehouse client for a browser app in cookie mode: the tokens live in HttpOnly cookies that no script can
 // read, and the only secret this code holds is the session's CSRF token, in memory. Copy it into your app.
+// Passkeys use @simplewebauthn/browser, which the page loads first (it sets globalThis.SimpleWebAuthnBrowser).
 
 /** Codes after which one refresh may bring the session back (the access cookie expired, or the browser dropped it). */
 const REFRESHABLE = new Set(['TOKEN_EXPIRED', 'TOKEN_MISSING']);
@@ -60,14 +61,43 @@ export function createGatehouse(apiUrl) {
     return response;
   }
 
-  async function login(username, password) {
-    const response = await send('/auth/login', {
-      method: 'POST',
-      body: { username, password },
-      headers: { 'x-token-transport': 'cookie' },
-    });
+  /** A step that opens a session (a password, a second factor, a passkey): asks for cookies, keeps the CSRF token. */
+  async function signIn(path, body) {
+    const response = await send(path, { method: 'POST', body, headers: { 'x-token-transport': 'cookie' } });
     if (response.ok) csrfToken = (await response.clone().json()).csrfToken;
     return response;
+  }
+
+  /**
+   * A password login. For a user with a second factor it answers 401 MFA_REQUIRED with `mfaToken` and `methods`
+   * (`totp`, `recovery_code`, `passkey`): finish it with `verifyCode` or `loginWithPasskey(mfaToken)`.
+   */
+  function login(username, password) {
+    return signIn('/auth/login', { username, password });
+  }
+
+  /** The second step with a code from the user's authenticator app. */
+  function verifyCode(mfaToken, code) {
+    return signIn('/auth/mfa/verify', { mfaToken, code });
+  }
+
+  /**
+   * A passkey login: passwordless without `mfaToken` (the browser offers the passkeys it holds for this site), or the
+   * second step of a password login with it. A ceremony the person cancels rejects (a WebAuthnError of the library).
+   */
+  async function loginWithPasskey(mfaToken) {
+    const options = await send('/auth/passkeys/authentication/options', { method: 'POST', body: mfaToken ? { mfaToken } : {} });
+    if (!options.ok) return options;
+    const response = await globalThis.SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: await options.json() });
+    return signIn('/auth/passkeys/authentication/verify', { response, ...(mfaToken && { mfaToken }) });
+  }
+
+  /** Creates a passkey on this device for the signed-in user (who must have signed in recently) and registers it. */
+  async function addPasskey(name) {
+    const options = await request('/auth/passkeys/registration/options', { method: 'POST' });
+    if (!options.ok) return options;
+    const response = await globalThis.SimpleWebAuthnBrowser.startRegistration({ optionsJSON: await options.json() });
+    return request('/auth/passkeys/registration/verify', { method: 'POST', body: { response, ...(name && { name }) } });
   }
 
   /** The identity providers one can sign in with: `[{ id, name }]`. */
@@ -85,14 +115,8 @@ export function createGatehouse(apiUrl) {
   }
 
   /** Spends the callback's single-use loginCode for the session cookies, as a password login does. */
-  async function exchange(loginCode) {
-    const response = await send('/auth/oidc/exchange', {
-      method: 'POST',
-      body: { loginCode },
-      headers: { 'x-token-transport': 'cookie' },
-    });
-    if (response.ok) csrfToken = (await response.clone().json()).csrfToken;
-    return response;
+  function exchange(loginCode) {
+    return signIn('/auth/oidc/exchange', { loginCode });
   }
 
   async function logout() {
@@ -101,5 +125,5 @@ export function createGatehouse(apiUrl) {
     return response;
   }
 
-  return { restore, refresh, request, login, logout, providers, providerSignInUrl, exchange };
+  return { restore, refresh, request, login, verifyCode, loginWithPasskey, addPasskey, logout, providers, providerSignInUrl, exchange };
 }

@@ -4,7 +4,8 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { AuditService } from '../audit/audit.service';
 import { SecondFactors } from '../auth/second-factors/second-factors';
 import { AuthUser } from '../common/auth';
-import { AppException, ErrorCode } from '../common/errors';
+import { AppException, ErrorCode, PasskeyRegistrationRefused } from '../common/errors';
+import { isUniqueViolation } from '../database/database-errors';
 import { Transactions } from '../database/transactions';
 import { ClientInfo } from '../sessions/session.types';
 import { SessionsService } from '../sessions/sessions.service';
@@ -40,7 +41,7 @@ export class PasskeyRegistrationService {
   async register(caller: AuthUser, response: object, name: string | undefined, client: ClientInfo): Promise<PasskeyDto> {
     // Before the transaction: the challenge is spent whether the response passes or not, which a rollback would undo.
     const verified = await this.ceremonies.verifyRegistration(caller.userId, response);
-    return this.transactions.run(async () => {
+    const added = this.transactions.run(async () => {
       const hadSecondFactor = await this.secondFactors.has(caller.userId);
       const passkey = await this.passkeys.add({ ...verified, name: name ?? DEFAULT_PASSKEY_NAME });
       if (!hadSecondFactor) await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
@@ -54,6 +55,11 @@ export class PasskeyRegistrationService {
         client,
       );
       return toPasskeyDto(passkey);
+    });
+    return added.catch((error: unknown) => {
+      // The loser of two registrations of one new credential: the unique index decided what the lookup could not.
+      if (isUniqueViolation(error)) throw new PasskeyRegistrationRefused();
+      throw error;
     });
   }
 

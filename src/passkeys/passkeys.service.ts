@@ -44,8 +44,19 @@ export class PasskeysService {
     return (await this.passkeys.findOneBy(userId === undefined ? { credentialId } : { credentialId, userId })) ?? undefined;
   }
 
+  /**
+   * Adds a passkey within the caller's transaction. On PostgreSQL a lock per user makes concurrent additions take
+   * turns, so the count is the one the insert follows (READ COMMITTED would let two of them both see 19); SQLite's
+   * transactions take turns already.
+   */
   async add(passkey: NewPasskey): Promise<Passkey> {
-    if ((await this.countOf(passkey.userId)) >= MAX_PASSKEYS_PER_USER) throw new AppException(ErrorCode.PASSKEY_LIMIT_REACHED);
+    const repository = this.passkeys;
+    if (repository.manager.connection.options.type === 'postgres') {
+      await repository.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`passkeys:${passkey.userId}`]);
+    }
+    if ((await repository.countBy({ userId: passkey.userId })) >= MAX_PASSKEYS_PER_USER) {
+      throw new AppException(ErrorCode.PASSKEY_LIMIT_REACHED);
+    }
     const row: Passkey = {
       id: randomUUID(),
       userId: passkey.userId,
@@ -59,7 +70,7 @@ export class PasskeysService {
       createdAt: new Date(),
       lastUsedAt: null,
     };
-    await this.passkeys.insert(row);
+    await repository.insert(row);
     return row;
   }
 

@@ -7,6 +7,8 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { cose, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import { createPublicKey } from 'node:crypto';
 import { passkeysConfig, PasskeysConfig } from '../config';
 import { relyingPartyWarning } from '../config/webauthn';
 import { AppException, ErrorCode, PasskeyRegistrationRefused } from '../common/errors';
@@ -53,7 +55,8 @@ export class WebAuthnCeremonies implements OnModuleInit {
       userID: Buffer.from(user.id, 'utf8'),
       userName: user.username,
       userDisplayName: user.username,
-      challenge,
+      // As bytes: a string would be taken as text and encoded once more, and come back as another challenge.
+      challenge: Buffer.from(challenge, 'base64url'),
       timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
       attestationType: 'none',
       excludeCredentials: existing.map(descriptorOf),
@@ -90,13 +93,14 @@ export class WebAuthnCeremonies implements OnModuleInit {
         throw refuse(error.message);
       });
     if (!info) throw refuse('not verified');
+    if (!usablePublicKey(info.credential.publicKey)) throw refuse('public key unusable');
     if (await this.passkeys.byCredentialId(info.credential.id)) throw refuse('credential already registered');
     return {
       userId,
       credentialId: info.credential.id,
       publicKey: info.credential.publicKey,
       counter: info.credential.counter,
-      transports: info.credential.transports ?? parsed.response.response.transports ?? [],
+      transports: knownTransports(parsed.response.response.transports),
       backedUp: info.credentialBackedUp,
       deviceType: info.credentialDeviceType,
     };
@@ -107,7 +111,7 @@ export class WebAuthnCeremonies implements OnModuleInit {
     const challenge = await this.challenges.issue(issuedFor);
     return generateAuthenticationOptions({
       rpID: this.config.relyingParty.id,
-      challenge,
+      challenge: Buffer.from(challenge, 'base64url'),
       timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
       allowCredentials: allow.map(descriptorOf),
       userVerification: issuedFor.ceremony === 'login' ? 'required' : 'preferred',
@@ -136,6 +140,7 @@ export class WebAuthnCeremonies implements OnModuleInit {
     const userHandle = userHandleOf(parsed.response);
     const owner = expected.userId ?? userHandle;
     if (!owner) throw refuse('no user handle');
+    if (!isUuid(owner)) throw refuse('a user handle that is no user id');
     if (userHandle !== undefined && userHandle !== owner) throw refuse('user handle of another user');
     const passkey = await this.passkeys.byCredentialId(parsed.credentialId, owner);
     if (!passkey) throw refuse('unknown credential', owner);
@@ -164,6 +169,45 @@ export class WebAuthnCeremonies implements OnModuleInit {
     }
     if (!(await this.passkeys.recordUse(passkey, info.newCounter, info.credentialBackedUp))) throw refuse('counter raced', owner);
     return { passkey, userVerified: info.userVerified };
+  }
+}
+
+/** Transports as WebAuthn L3 §5.8.4 names them; anything else a client sends is dropped. */
+const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+function knownTransports(given: unknown): string[] {
+  return Array.isArray(given) ? [...new Set(given.filter((t): t is string => typeof t === 'string' && TRANSPORTS.has(t)))] : [];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * Whether a COSE key is a P-256 or RSA key node:crypto can verify with. The library's CBOR decoder takes a byte string
+ * shorter than its stated length, so a truncated attestation could otherwise store a key that can never sign in.
+ */
+function usablePublicKey(coseKey: Uint8Array): boolean {
+  try {
+    const key = decodeCredentialPublicKey(new Uint8Array(coseKey));
+    const part = (label: number) => {
+      const value = (key as unknown as Map<number, unknown>).get(label);
+      return value instanceof Uint8Array ? Buffer.from(value).toString('base64url') : undefined;
+    };
+    const kty = key.get(cose.COSEKEYS.kty) as unknown;
+    const jwk =
+      kty === cose.COSEKTY.EC2
+        ? { kty: 'EC', crv: 'P-256', x: part(cose.COSEKEYS.x), y: part(cose.COSEKEYS.y) }
+        : kty === cose.COSEKTY.RSA
+          ? { kty: 'RSA', n: part(cose.COSEKEYS.n), e: part(cose.COSEKEYS.e) }
+          : undefined;
+    if (!jwk) return false;
+    createPublicKey({ key: jwk, format: 'jwk' });
+    return true;
+  } catch {
+    return false;
   }
 }
 

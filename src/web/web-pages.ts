@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import { securityHeaders } from '../common/http/security-headers';
 
 /** Where the pages live; everything under these paths is a rendered page and gets the page headers. */
@@ -40,16 +41,27 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
+ * @simplewebauthn/browser's UMD bundle (it sets `globalThis.SimpleWebAuthnBrowser`), served from here as
+ * /web/simplewebauthn-browser.js so the passkey ceremonies need no other host. The package exports only its entry
+ * points, so the bundle is found beside the resolved one, from src/ in the tests as from dist/ in the app.
+ */
+function webAuthnBundle(): Buffer {
+  const entry = createRequire(join(__dirname, 'web-pages.js')).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js'));
+}
+
+/**
  * Serves /account and /admin (API.md "Web pages"): static files read once at start, which call the public API in cookie
  * mode like any other browser app; no data is ever put into HTML on the server. `no-cache` makes a browser ask again
  * after an upgrade rather than run an old script against a new API.
  */
 export function registerWebPages(fastify: FastifyInstance, folder = join(__dirname, 'assets')): void {
-  const files = new Map(
+  const files = new Map<string, Buffer>(
     readdirSync(folder)
       .filter((name) => CONTENT_TYPES[extname(name)])
       .map((name) => [name, readFileSync(join(folder, name))] as const),
   );
+  files.set('simplewebauthn-browser.js', webAuthnBundle());
   const send = (name: string) => ({ type: CONTENT_TYPES[extname(name)], body: files.get(name)! });
   for (const [path, file] of Object.entries(PAGES)) {
     const { type, body } = send(file);

@@ -1,6 +1,7 @@
 // /account: sign-in, the person's profile, sessions, password, providers and security events, and the landing pages
-// of the mailed links. The second factor has its own module (second-factor.js).
+// of the mailed links. The second factor and the passkeys have their own modules (second-factor.js, passkeys.js).
 import { problemOf, request, restore, signIn, signOut } from './gatehouse.js';
+import { loadPasskeys, offerAutofill, setUpPasskeys, withdrawAutofill } from './passkeys.js';
 import { askSecondFactor, loadSecondFactor, setUpSecondFactor, withStepUp } from './second-factor.js';
 import { $, el, onSubmit, say, showView, when } from './ui.js';
 
@@ -31,7 +32,10 @@ let providers = [];
 
 onSubmit(
   $('sign-in-form'),
-  (data) => signIn('/auth/login', { username: data.get('username'), password: data.get('password') }),
+  (data) => {
+    withdrawAutofill();
+    return signIn('/auth/login', { username: data.get('username'), password: data.get('password') });
+  },
   async () => {
     $('sign-in-form').reset();
     await signedIn();
@@ -44,6 +48,7 @@ onSubmit(
 
 $('forgot-link').addEventListener('click', (event) => {
   event.preventDefault();
+  withdrawAutofill();
   showView('forgot');
   $('forgot-email').focus();
 });
@@ -74,6 +79,7 @@ function showSignIn(message) {
   showView('sign-in');
   say(message);
   $('sign-in-username').focus();
+  void offerAutofill();
 }
 
 /** The providers configured for "sign in with …"; none hides the choice. */
@@ -111,6 +117,7 @@ async function openAccount(message) {
   await loadSessions();
   await loadIdentities();
   await loadSecondFactor();
+  await loadPasskeys();
   await loadEvents();
   showView('account');
   say(message);
@@ -322,6 +329,15 @@ document.addEventListener('visibilitychange', () => {
 // --- start ---
 
 setUpSecondFactor(signedIn);
+setUpPasskeys({
+  signedIn,
+  // The first second factor (or the last one gone) ends the other sessions, and both are security events.
+  changed: async () => {
+    await loadSecondFactor();
+    await loadSessions();
+    await loadEvents();
+  },
+});
 await loadProviders();
 if (loginCode) {
   const response = await signIn('/auth/oidc/exchange', { loginCode });

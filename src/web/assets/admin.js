@@ -183,14 +183,21 @@ $('delete-user').addEventListener('click', async () => {
 
 async function loadUserMfa() {
   const response = await request(`/users/${selected.id}/mfa`);
-  const status = response.ok ? await response.json() : { totp: false, recoveryCodesLeft: 0 };
-  $('reset-mfa').hidden = !status.totp;
-  const rows = $('user-profile');
-  rows.append(el('dt', {}, 'Two-factor'), el('dd', {}, status.totp ? `on (${status.recoveryCodesLeft} recovery codes left)` : 'off'));
+  const status = response.ok ? await response.json() : { totp: false, recoveryCodesLeft: 0, passkeys: 0 };
+  const passkeys = status.passkeys ?? 0;
+  // The reset removes their passkeys too: it is what a user locked out of every second factor needs.
+  $('reset-mfa').hidden = !status.totp && passkeys === 0;
+  $('user-profile').append(
+    el('dt', {}, 'Authenticator app'),
+    el('dd', {}, status.totp ? `on (${status.recoveryCodesLeft} recovery codes left)` : 'off'),
+    el('dt', {}, 'Passkeys'),
+    el('dd', {}, String(passkeys)),
+  );
 }
 
 $('reset-mfa').addEventListener('click', async () => {
-  if (!confirm(`Reset the two-factor authentication of ${selected.username}? Their sessions end.`)) return;
+  const what = 'authenticator app, recovery codes and passkeys';
+  if (!confirm(`Reset the two-factor authentication of ${selected.username} (${what})? Their sessions end.`)) return;
   const response = await request(`/users/${selected.id}/mfa`, { method: 'DELETE' });
   if (!response.ok) return ($('user-error').textContent = (await problemOf(response)).message);
   renderUser();

@@ -1,11 +1,13 @@
-// The second factor on /account: the login's second step (after a password or a provider), TOTP set-up with its QR
-// code, recovery codes, and the step-up that sensitive actions ask for (API.md "Multi-factor authentication").
-import { problemOf, request, signIn } from './gatehouse.js';
+// The second factor on /account: the login's second step (after a password or a provider: a code or a passkey), TOTP
+// set-up with its QR code, recovery codes, and the step-up that sensitive actions ask for (API.md "Multi-factor
+// authentication"). The passkeys themselves are listed and managed in passkeys.js.
+import { passkeysSupported, problemOf, request, signIn, signInWithPasskey, stepUpWithPasskey } from './gatehouse.js';
 import { $, clearProblems, el, onSubmit, say, showView } from './ui.js';
 
 let pendingLogin;
 let afterSignIn;
 let totpOn = false;
+let passkeyCount = 0;
 
 /** Wires the forms once; `signedIn` runs when the second step opens the session. */
 export function setUpSecondFactor(signedIn) {
@@ -26,6 +28,15 @@ export function setUpSecondFactor(signedIn) {
     },
   );
   $('mfa-use-recovery').addEventListener('change', () => showRecoveryField($('mfa-use-recovery').checked));
+  $('mfa-passkey').addEventListener('click', () =>
+    withButton($('mfa-passkey'), async () => {
+      $('mfa-passkey-error').textContent = '';
+      const response = await signInWithPasskey(pendingLogin);
+      if (!response.ok) return ($('mfa-passkey-error').textContent = (await problemOf(response)).message);
+      pendingLogin = undefined;
+      await afterSignIn();
+    }),
+  );
   $('totp-start').addEventListener('click', () => withStepUp(startTotp));
   $('totp-off').addEventListener('click', () => withStepUp(turnTotpOff));
   $('recovery-new').addEventListener('click', () => withStepUp(newRecoveryCodes));
@@ -43,13 +54,15 @@ export function setUpSecondFactor(signedIn) {
   onSubmit(
     $('step-up-form'),
     (data) => request('/auth/step-up', { method: 'POST', body: totpOn ? { code: data.get('code') } : { password: data.get('password') } }),
-    async () => {
-      $('step-up-form').reset();
-      $('step-up').hidden = true;
-      const resume = stepUpResume;
-      stepUpResume = undefined;
-      await resume?.();
-    },
+    steppedUp,
+  );
+  $('step-up-passkey').addEventListener('click', () =>
+    withButton($('step-up-passkey'), async () => {
+      clearProblems($('step-up-form'));
+      const response = await stepUpWithPasskey();
+      if (!response.ok) return ($('step-up-passkey-error').textContent = (await problemOf(response)).message);
+      await steppedUp();
+    }),
   );
   $('step-up-cancel').addEventListener('click', () => {
     $('step-up').hidden = true;
@@ -58,15 +71,42 @@ export function setUpSecondFactor(signedIn) {
   });
 }
 
-/** A login (password or provider) answered MFA_REQUIRED: the second step, with the mfaToken it gave. */
+/** Disables `button` while `work` runs, so a ceremony is not started twice. */
+async function withButton(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/**
+ * A login (password or provider) answered MFA_REQUIRED: the second step, with the mfaToken it gave, offering what
+ * the person has (`methods`: a code from their app or a recovery code, a passkey).
+ */
 export function askSecondFactor(problem) {
   if (problem.code !== 'MFA_REQUIRED') return false;
   pendingLogin = problem.mfaToken;
+  const methods = problem.methods ?? ['totp', 'recovery_code'];
+  const byCode = methods.includes('totp') || methods.includes('recovery_code');
+  $('mfa-form').hidden = !byCode;
+  $('mfa-passkey-field').hidden = !methods.includes('passkey');
+  $('mfa-passkey-error').textContent = '';
   showRecoveryField(false);
   $('mfa-use-recovery').checked = false;
   showView('second-factor');
-  say('Enter the code from your authenticator app.');
-  $('mfa-code').focus();
+  if (byCode) {
+    say(
+      methods.includes('passkey')
+        ? 'Enter the code from your authenticator app, or use a passkey.'
+        : 'Enter the code from your authenticator app.',
+    );
+    $('mfa-code').focus();
+  } else {
+    say('Use your passkey to finish signing in.');
+    $('mfa-passkey').focus();
+  }
   return true;
 }
 
@@ -82,9 +122,13 @@ export async function loadSecondFactor() {
   if (!response.ok) return;
   const status = await response.json();
   totpOn = status.totp;
-  $('mfa-status').textContent = status.totp
-    ? `On: an authenticator app, and ${status.recoveryCodesLeft} recovery codes left.`
-    : 'Off. An authenticator app adds a code to your password at sign-in.';
+  passkeyCount = status.passkeys ?? 0;
+  const factors = [];
+  if (status.totp) factors.push(`an authenticator app, and ${status.recoveryCodesLeft} recovery codes left`);
+  if (passkeyCount) factors.push(passkeyCount === 1 ? 'a passkey' : `${passkeyCount} passkeys`);
+  $('mfa-status').textContent = factors.length
+    ? `On: ${factors.join('; ')}.`
+    : 'Off. An authenticator app or a passkey adds a second factor to your password at sign-in.';
   $('totp-start').hidden = status.totp;
   $('totp-off').hidden = !status.totp;
   $('recovery-new').hidden = !status.totp;
@@ -130,20 +174,41 @@ let stepUpResume;
 
 /**
  * Runs `action`; when the API asks for a recent authentication (401 STEP_UP_REQUIRED), asks the person to confirm
- * it is them (the password, or a code once a second factor is on), then runs it again.
+ * it is them, then runs it again. Any other refusal's message goes to `show` (the status line unless told).
  */
-export async function withStepUp(action) {
+export async function withStepUp(action, show = say) {
   const response = await action();
   if (response.ok) return;
   const problem = await problemOf(response);
-  if (problem.code !== 'STEP_UP_REQUIRED') return say(problem.message);
-  stepUpResume = async () => {
+  if (problem.code !== 'STEP_UP_REQUIRED') return show(problem.message);
+  askStepUp(async () => {
     const again = await action();
-    if (!again.ok) say((await problemOf(again)).message);
-  };
-  $('step-up-password-field').hidden = totpOn;
+    if (!again.ok) show((await problemOf(again)).message);
+  });
+}
+
+/**
+ * Asks the person to confirm it is them, then runs `resume`: with the password while they have no second factor
+ * (the API accepts no less once they have one), else a code from their app and, when they have passkeys, a passkey.
+ */
+export function askStepUp(resume) {
+  stepUpResume = resume;
+  const secondFactor = totpOn || passkeyCount > 0;
+  const byPasskey = passkeyCount > 0 && passkeysSupported;
+  $('step-up-password-field').hidden = secondFactor;
   $('step-up-code-field').hidden = !totpOn;
+  $('step-up-passkey-field').hidden = !byPasskey;
+  $('step-up-confirm').hidden = secondFactor && !totpOn;
+  clearProblems($('step-up-form'));
   $('step-up').hidden = false;
   say('Please confirm it is you.');
-  (totpOn ? $('step-up-code') : $('step-up-password')).focus();
+  (totpOn ? $('step-up-code') : byPasskey ? $('step-up-passkey') : $('step-up-password')).focus();
+}
+
+async function steppedUp() {
+  $('step-up-form').reset();
+  $('step-up').hidden = true;
+  const resume = stepUpResume;
+  stepUpResume = undefined;
+  await resume?.();
 }
