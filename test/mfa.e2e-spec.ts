@@ -536,6 +536,16 @@ describe.each(testDatabases())('second factor on %s', (kind) => {
       expect(decodeJwt(plain.body.accessToken).payload.amr).toEqual(['pwd']);
       expect(decodeJwt(plain.body.accessToken).payload.second_factor).toBeUndefined();
     });
+
+    it('keeps on the session whether its user has a second factor, so a refresh reads no factor table; older sessions ask', async () => {
+      const enrolled = await enrolledUser();
+      const sessions = app.get(DataSource).getRepository<{ userId: string; secondFactor: boolean | null }>('Session');
+      expect((await sessions.findBy({ userId: enrolled.id })).map((s) => s.secondFactor)).toEqual([true]);
+      // A session from before the column: its refresh asks the second-factor features, and answers alike.
+      await sessions.update({ userId: enrolled.id }, { secondFactor: null });
+      const refreshed = (await post(`${AUTH}/refresh`).send({ refreshToken: enrolled.tokens.refreshToken }).expect(200)).body as TokenPair;
+      expect(decodeJwt(refreshed.accessToken).payload).toMatchObject({ second_factor: true });
+    });
   });
 
   describe('audit trail', () => {

@@ -107,7 +107,10 @@ export class AuthService {
       .catch((error: Error) => this.logger.warn(`could not upgrade the password hash of user ${userId}: ${error.message}`));
   }
 
-  /** A refresh keeps the session's `amr` and `auth_time`; whether the user has a second factor is asked anew. */
+  /**
+   * A refresh keeps the session's `amr` and `auth_time`, and whether the user has a second factor: the session row says
+   * it (only sessions older than that column ask the second-factor features).
+   */
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPairDto> {
     const session = await this.sessions.rotate(refreshToken, client);
     const user = await this.users.findCredentialsById(session.userId);
@@ -115,7 +118,7 @@ export class AuthService {
       await this.sessions.revoke(session.sessionId);
       throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
     }
-    return this.signIn.pair(user, session, await this.secondFactors.has(user.id));
+    return this.signIn.pair(user, session, session.authentication.secondFactor ?? (await this.secondFactors.has(user.id)));
   }
 
   logout(caller: AuthUser, client: ClientInfo): Promise<void> {

@@ -43,7 +43,11 @@ export class SignIn {
     transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
     const session = await this.transactions.run(async () => {
-      const opened = await this.sessions.create(user.id, client, { amr: method.amr, authTime: new Date() });
+      const opened = await this.sessions.create(user.id, client, {
+        amr: method.amr,
+        authTime: new Date(),
+        secondFactor: method.secondFactor,
+      });
       await this.audit.record(
         { type: 'login.succeeded', userId: user.id, actorId: user.id, details: { method: method.via, sessionId: opened.sessionId } },
         client,

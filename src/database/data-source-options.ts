@@ -24,6 +24,7 @@ import { SecondFactors1764001700000 } from './migrations/1764001700000-second-fa
 import { IdentityProviders1764001800000 } from './migrations/1764001800000-identity-providers';
 import { AuditEvents1764002000000 } from './migrations/1764002000000-audit-events';
 import { Passkeys1764002100000 } from './migrations/1764002100000-passkeys';
+import { SessionSecondFactor1764002200000 } from './migrations/1764002200000-session-second-factor';
 
 export const ENTITIES = [
   User,
@@ -50,6 +51,7 @@ export const MIGRATIONS = [
   IdentityProviders1764001800000,
   AuditEvents1764002000000,
   Passkeys1764002100000,
+  SessionSecondFactor1764002200000,
 ];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;

@@ -46,6 +46,7 @@ export class MfaService {
       await this.totp.confirm(caller.userId, code);
       const recoveryCodes = await this.recoveryCodes.replace(caller.userId);
       await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      await this.sessions.setSecondFactor(caller.sessionId, true);
       await this.audit.record({ type: 'mfa.enabled', userId: caller.userId, actorId: caller.userId, details: { method: 'totp' } }, client);
       return { recoveryCodes };
     });
@@ -56,6 +57,7 @@ export class MfaService {
     await this.transactions.run(async () => {
       await this.removeFactors(caller.userId);
       await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      await this.sessions.setSecondFactor(caller.sessionId, await this.secondFactors.has(caller.userId));
       await this.audit.record({ type: 'mfa.disabled', userId: caller.userId, actorId: caller.userId, details: { method: 'totp' } }, client);
     });
   }

@@ -44,7 +44,10 @@ export class PasskeyRegistrationService {
     const added = this.transactions.run(async () => {
       const hadSecondFactor = await this.secondFactors.has(caller.userId);
       const passkey = await this.passkeys.add({ ...verified, name: name ?? DEFAULT_PASSKEY_NAME });
-      if (!hadSecondFactor) await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      if (!hadSecondFactor) {
+        await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+        await this.sessions.setSecondFactor(caller.sessionId, true);
+      }
       await this.audit.record(
         {
           type: 'passkey.added',
@@ -74,7 +77,10 @@ export class PasskeyRegistrationService {
   async remove(caller: AuthUser, id: string, client: ClientInfo): Promise<void> {
     await this.transactions.run(async () => {
       const passkey = await this.passkeys.remove(caller.userId, id);
-      if (!(await this.secondFactors.has(caller.userId))) await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+      if (!(await this.secondFactors.has(caller.userId))) {
+        await this.sessions.revokeAllForUser(caller.userId, caller.sessionId);
+        await this.sessions.setSecondFactor(caller.sessionId, false);
+      }
       await this.audit.record(
         { type: 'passkey.removed', userId: caller.userId, actorId: caller.userId, details: { passkeyId: passkey.id } },
         client,

@@ -37,6 +37,10 @@ export class Session {
   @Column({ type: 'varchar', length: 64, nullable: true })
   amr!: string | null;
 
+  /** Whether the user has a second factor (SessionAuthentication.secondFactor): a refresh needs no query to know. */
+  @Column({ name: 'second_factor', type: 'boolean', nullable: true })
+  secondFactor!: boolean | null;
+
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;
 

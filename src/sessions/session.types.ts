@@ -4,6 +4,11 @@ export type { ClientInfo } from '../common/http/client-info';
 export interface SessionAuthentication {
   amr: string[];
   authTime: Date;
+  /**
+   * Whether the user has a second factor, as of this session's last change (undefined for sessions older than the
+   * column). It can change only in this session: gaining or losing a user's second factor ends their other sessions.
+   */
+  secondFactor?: boolean;
 }
 
 /** A session just opened or rotated: what the token issuer needs to answer with a token pair. */

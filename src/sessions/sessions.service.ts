@@ -74,6 +74,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       revokedAt: null,
       authTime: authentication.authTime,
       amr: authentication.amr.join(' '),
+      secondFactor: authentication.secondFactor ?? null,
     });
     return { sessionId, userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds, authentication };
   }
@@ -178,6 +179,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
           expiresAt: this.refreshExpiry(now),
           authTime: authentication.authTime,
           amr: authentication.amr.join(' '),
+          ...(authentication.secondFactor !== undefined && { secondFactor: authentication.secondFactor }),
         },
       );
       if (result.affected === 1) {
@@ -185,6 +187,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       }
     }
     throw new AppException(ErrorCode.SERVICE_UNAVAILABLE, 'The session is busy; try again');
+  }
+
+  /** Records that the user of this session gained or lost their second factor (their other sessions have ended). */
+  async setSecondFactor(sessionId: string, secondFactor: boolean): Promise<void> {
+    await this.sessions.update({ id: sessionId }, { secondFactor });
   }
 
   /** The live session whose current refresh token this is (a page that reloaded after its access cookie expired). */
@@ -256,7 +263,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
 
 /** Sessions opened before authentications were recorded count as a password login at their creation. */
 function authenticationOf(session: Session): SessionAuthentication {
-  return { amr: session.amr ? session.amr.split(' ') : ['pwd'], authTime: session.authTime ?? session.createdAt };
+  return {
+    amr: session.amr ? session.amr.split(' ') : ['pwd'],
+    authTime: session.authTime ?? session.createdAt,
+    ...(session.secondFactor !== null && { secondFactor: session.secondFactor }),
+  };
 }
 
 function invalidRefreshToken(): AppException {

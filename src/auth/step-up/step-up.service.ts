@@ -59,7 +59,7 @@ export class StepUpService {
         if (proof.recoveryCode !== undefined) {
           await this.audit.record({ type: 'mfa.recovery_code_used', userId: user.id, actorId: user.id, details: { stepUp: true } }, client);
         }
-        const session = await this.sessions.reauthenticate(caller.sessionId, { amr, authTime: new Date() }, refreshCookie);
+        const session = await this.sessions.reauthenticate(caller.sessionId, { amr, authTime: new Date(), secondFactor }, refreshCookie);
         await this.lockout.succeeded(lockoutKey);
         return this.signIn.pair(user, session, secondFactor);
       });
