@@ -251,8 +251,8 @@ describe('SessionsService', () => {
       expect(stored).not.toContain(first.refreshToken.split('.')[1]);
       expect(row.sealedSuccessor).toMatch(/^v1\./);
       // The stored hash of the spent token is no key to it.
-      expect(await openSuccessor(row.previousRefreshTokenHash!, first.sessionId, row.sealedSuccessor!)).toBeUndefined();
-      expect(await openSuccessor(first.refreshToken, first.sessionId, row.sealedSuccessor!)).toBe(second.refreshToken);
+      expect(openSuccessor(row.previousRefreshTokenHash!, first.sessionId, row.sealedSuccessor!)).toBeUndefined();
+      expect(openSuccessor(first.refreshToken, first.sessionId, row.sealedSuccessor!)).toBe(second.refreshToken);
     });
 
     it('stores no successor when the window is off', async () => {
