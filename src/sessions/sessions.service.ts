@@ -186,9 +186,9 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * The conditional UPDATE of a rotation, returning what a refresh then needs of the row (undefined when no row
-   * matched): one statement on both databases, where a SELECT after it would cost a refresh a third of its queries'
-   * time (docs/performance.md). TypeORM builds the UPDATE; RETURNING, which SQLite has since 3.35 but TypeORM's SQLite
-   * driver does not offer, is appended to it.
+   * matched): one statement on both databases, where a SELECT after it costs a round trip on PostgreSQL and TypeORM's
+   * building and hydrating of it on SQLite (docs/performance.md). TypeORM builds the UPDATE; RETURNING, which SQLite
+   * has since 3.35 but TypeORM's SQLite driver does not offer, is appended to it.
    */
   private async swapRefreshToken(where: FindOptionsWhere<Session>, change: Partial<Session>): Promise<RotatedSession | undefined> {
     const { driver } = this.sessions.manager.connection;
