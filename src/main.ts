@@ -1,3 +1,5 @@
+// First, before the start-up allocates: it keeps process.nextTick on its fast path (see the module).
+import './common/runtime/tick-object-shape';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
