@@ -27,7 +27,8 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
 export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
   private stopCleanup?: () => void;
-  private rotatedColumnsOnce?: ColumnMetadata[];
+  /** The columns a rotation returns (swapRefreshToken), looked up once. */
+  private readonly rotatedColumns: ColumnMetadata[];
 
   constructor(
     @InjectRepository(Session) private readonly sessionsTable: Repository<Session>,
@@ -37,7 +38,9 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly sync: RevocationSync,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.rotatedColumns = ROTATED_FIELDS.map((field) => sessionsTable.metadata.findColumnWithPropertyName(field)!);
+  }
 
   /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
   private get sessions(): Repository<Session> {
@@ -203,10 +206,6 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       driver.prepareHydratedValue(rows[0][column.databaseName], column),
     ]);
     return Object.fromEntries(hydrated) as RotatedSession;
-  }
-
-  private get rotatedColumns(): ColumnMetadata[] {
-    return (this.rotatedColumnsOnce ??= ROTATED_FIELDS.map((field) => this.sessionsTable.metadata.findColumnWithPropertyName(field)!));
   }
 
   /** Records that the user of this session gained or lost their second factor (their other sessions have ended). */
