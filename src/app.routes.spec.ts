@@ -4,9 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AuthModule } from './auth/auth.module';
 import { IS_PUBLIC_KEY, PublicAccess, RECENT_AUTH_KEY, ROLES_KEY } from './common/auth';
-import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
-import { RecentAuthGuard } from './auth/guards/recent-auth.guard';
-import { RolesGuard } from './auth/guards/roles.guard';
+import { AccessGuard } from './auth/guards/access.guard';
 
 interface Route {
   controller: string;
@@ -96,13 +94,13 @@ describe('route inventory', () => {
     ]);
   });
 
-  it('guards every route by default: JwtAuthGuard, RolesGuard and RecentAuthGuard are global guards, in that order', () => {
+  it('guards every route by default: AccessGuard, which runs JwtAuthGuard, RolesGuard and RecentAuthGuard, is the one global guard', () => {
     const providers = (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, AuthModule) as unknown[]).filter(
       (p): p is { provide: unknown; useExisting: unknown } =>
         typeof p === 'object' && p !== null && (p as { provide?: unknown }).provide === APP_GUARD,
     );
 
-    expect(providers.map((p) => p.useExisting)).toEqual([JwtAuthGuard, RolesGuard, RecentAuthGuard]);
+    expect(providers.map((p) => p.useExisting)).toEqual([AccessGuard]);
   });
 
   it('makes public exactly register, login and its second step, refresh, the CSRF token (it authenticates itself), the mailed-link routes, the sign-in with a provider (but linking) or a passkey, the JWKS and liveness', () => {

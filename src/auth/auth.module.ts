@@ -12,6 +12,7 @@ import { AuthService } from './auth.service';
 import { BrowserSessionsController } from './browser/browser-sessions.controller';
 import { BrowserSessions } from './browser/browser-sessions.service';
 import { CsrfService } from './browser/csrf.service';
+import { AccessGuard } from './guards/access.guard';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RecentAuthGuard } from './guards/recent-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
@@ -76,13 +77,12 @@ import { KEY_RING, TokensService } from './tokens/tokens.service';
     SignIn,
     SecondFactors,
     StepUpService,
-    // Deny by default: every route needs a token unless @Public(); `useExisting` lets tests override the guards.
+    // Deny by default: every route needs a token unless @Public(); AccessGuard runs the other guards a route asks for.
     JwtAuthGuard,
     RolesGuard,
     RecentAuthGuard,
-    { provide: APP_GUARD, useExisting: JwtAuthGuard },
-    { provide: APP_GUARD, useExisting: RolesGuard },
-    { provide: APP_GUARD, useExisting: RecentAuthGuard },
+    AccessGuard,
+    { provide: APP_GUARD, useExisting: AccessGuard },
   ],
   // For the other ways to sign in (second factor, passkey, identity provider): SignIn ends every login, SecondFactors
   // is where a feature registers as the second factor, and wrong codes count toward the same lockout as passwords.

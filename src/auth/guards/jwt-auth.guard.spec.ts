@@ -17,7 +17,7 @@ function contextFor(handler: keyof RoutesController, request: HeaderCarrier): Ex
   return {
     getClass: () => RoutesController,
     getHandler: () => RoutesController.prototype[handler],
-    switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
+    getArgByIndex: (index: number) => (index === 0 ? request : {}),
   } as unknown as ExecutionContext;
 }
 

@@ -26,9 +26,12 @@ export class JwtAuthGuard implements CanActivate {
 
   // Synchronous on purpose: Nest awaits a guard that returns a promise, at a measurable cost on every request.
   canActivate(context: ExecutionContext): boolean {
-    const access = this.isPublic.get(context);
+    return this.admit(context.getArgByIndex(0), this.isPublic.get(context));
+  }
+
+  /** The check itself, for a route whose `@Public()` value is known (AccessGuard works it out once per route). */
+  admit(request: HeaderCarrier & { user?: AuthUser }, access: PublicAccess | undefined): boolean {
     if (access === true) return true;
-    const request = context.switchToHttp().getRequest<HeaderCarrier & { user?: AuthUser }>();
     if (access === 'token-optional') {
       try {
         request.user = this.strategy.authenticateAccessToken(request);

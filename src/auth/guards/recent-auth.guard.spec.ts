@@ -32,7 +32,7 @@ function contextFor(handler: keyof Routes, user?: AuthUser): ExecutionContext {
   return {
     getClass: () => Routes,
     getHandler: () => Routes.prototype[handler],
-    switchToHttp: () => ({ getRequest: () => ({ user }) }),
+    getArgByIndex: () => ({ user }),
   } as unknown as ExecutionContext;
 }
 

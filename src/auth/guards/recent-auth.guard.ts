@@ -38,7 +38,7 @@ export class RecentAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.required.get(context)) return true;
-    const caller = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    const caller = context.getArgByIndex<{ user?: AuthUser }>(0).user;
     if (caller && isRecentAuthentication(caller, this.config.stepUpMaxAgeSeconds)) return true;
     throw new AppException(ErrorCode.STEP_UP_REQUIRED, undefined, { 'WWW-Authenticate': this.challenge });
   }

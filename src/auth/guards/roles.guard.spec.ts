@@ -21,7 +21,7 @@ function contextFor(controller: new () => object, handler: string, user?: Partia
   return {
     getClass: () => controller,
     getHandler: () => (controller.prototype as Record<string, () => void>)[handler],
-    switchToHttp: () => ({ getRequest: () => ({ user }) }),
+    getArgByIndex: () => ({ user }),
   } as unknown as ExecutionContext;
 }
 

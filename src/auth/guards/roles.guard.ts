@@ -25,7 +25,7 @@ export class RolesGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const required = this.requiredRoles.get(context);
     if (!required || required.length === 0) return true;
-    const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    const user = context.getArgByIndex<{ user?: AuthUser }>(0).user;
     if (!user || !required.some((role) => user.roles.includes(role))) throw new AppException(ErrorCode.FORBIDDEN);
     if (this.config.requireMfaForAdmins && required.includes(UserRole.Admin) && !user.amr.includes('mfa')) {
       throw new AppException(ErrorCode.MFA_ENROLLMENT_REQUIRED);
