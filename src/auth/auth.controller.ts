@@ -127,8 +127,10 @@ export class AuthController {
   @Get('me')
   @ApiOperation({ operationId: 'auth_me', summary: 'The caller' })
   @ApiOkResponse({ type: UserResponseDto, description: 'The user of the access token' })
-  me(@CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
-    return this.auth.me(caller);
+  // The caller comes off the request rather than through @CurrentUser(): Nest runs the global ValidationPipe over every
+  // custom parameter, which costs the busiest guarded route a chain of promises per request for nothing.
+  me(@Req() request: { user: AuthUser }): UserResponseDto | Promise<UserResponseDto> {
+    return this.auth.me(request.user);
   }
 
   @Patch('password')

@@ -138,7 +138,7 @@ export class AuthService {
     });
   }
 
-  me(caller: AuthUser): Promise<UserResponseDto> {
+  me(caller: AuthUser): UserResponseDto | Promise<UserResponseDto> {
     return this.users.getProfile(caller.userId);
   }
 

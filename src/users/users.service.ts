@@ -117,10 +117,9 @@ export class UsersService {
     return profile;
   }
 
-  getProfile(id: string): Promise<UserResponseDto> {
-    // A cached profile (every `/auth/me` after the first) is answered without another async frame on the hot path.
-    const cached = this.profiles.get(id);
-    return cached ? Promise.resolve(cached) : this.loadProfile(id);
+  /** Synchronous when the profile is cached (every `/auth/me` after the first): no promise on the hot path. */
+  getProfile(id: string): UserResponseDto | Promise<UserResponseDto> {
+    return this.profiles.get(id) ?? this.loadProfile(id);
   }
 
   private async loadProfile(id: string): Promise<UserResponseDto> {
