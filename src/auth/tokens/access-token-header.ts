@@ -41,6 +41,8 @@ const REMEMBERED_HEADERS = 16;
  */
 export class AccessTokenHeaderReader {
   private readonly verified = new Map<string, AccessTokenHeader>();
+  /** The remembered headers themselves: a header `read` answered from memory is known by identity, without its text. */
+  private readonly remembered = new Set<AccessTokenHeader>();
 
   constructor(private readonly algorithm: string) {}
 
@@ -50,11 +52,17 @@ export class AccessTokenHeaderReader {
 
   /** Called once the token's signature has verified. */
   remember(token: string, header: AccessTokenHeader): void {
+    if (this.remembered.has(header)) return;
     const encoded = encodedHeader(token);
     if (this.verified.has(encoded)) return;
     // A Map iterates in insertion order: the first key is the oldest header, of a key long rotated out.
-    if (this.verified.size >= REMEMBERED_HEADERS) this.verified.delete(this.verified.keys().next().value!);
+    if (this.verified.size >= REMEMBERED_HEADERS) {
+      const [oldest, itsHeader] = this.verified.entries().next().value!;
+      this.verified.delete(oldest);
+      this.remembered.delete(itsHeader);
+    }
     this.verified.set(encoded, header);
+    this.remembered.add(header);
   }
 }
 

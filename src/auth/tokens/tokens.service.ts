@@ -102,7 +102,8 @@ export class TokensService {
       throw invalid('The token has a malformed amr');
     if (auth_time !== undefined && typeof auth_time !== 'number') throw invalid('The token has a malformed auth_time');
     if (second_factor !== undefined && second_factor !== true) throw invalid('The token has a malformed second_factor');
-    return {
+    // No spread here: a literal with one makes V8 build the object property by property, on every guarded request.
+    const claims: AccessTokenClaims = {
       sub,
       sid,
       jti,
@@ -112,8 +113,9 @@ export class TokensService {
       exp,
       amr: amr ?? [],
       auth_time: auth_time ?? 0,
-      ...(second_factor === true && { second_factor }),
     };
+    if (second_factor === true) claims.second_factor = true;
+    return claims;
   }
 }
 
