@@ -12,15 +12,20 @@
 // show the same limit server answering with Gatehouse's response headers, and after a start-up like a service's
 // (raw-limit-server.mjs says why), and NestJS on Fastify with one guard and nothing else, without and with those headers
 // (nest-floor-server.mjs): the framework's own floor.
+// An MFA login (the password, then a TOTP code at /auth/mfa/verify) is measured against a password login by one client
+// of the bench's own, 8 workers looping on fetch for both, in alternating rounds after a warm-up: autocannon repeats one
+// request, and a TOTP code is accepted once per user, so each MFA login takes a user of its own, from a pool copied in
+// the database from one user enrolled through the API (seedTotpUsers says how).
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateSync } from 'otplib';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +43,8 @@ const ROUNDS = Number(values.rounds);
 const WARM_UP_SECONDS = 3;
 const PINNED = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 const SECRET = randomBytes(32).toString('base64url');
+// TOTP in production needs it, and the bench seals its seeded users' TOTP secrets under it.
+const DATA_KEY = randomBytes(32).toString('base64url');
 const LIVE_SESSIONS = 100_000;
 const RECENT_REVOCATIONS = 10_000;
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -47,6 +54,8 @@ if (!existsSync('dist/main.js')) {
   console.error('dist/main.js is missing: run npm run build first (npm run bench does it)');
   process.exit(1);
 }
+// The app's own sealing of TOTP secrets, for the seeded users (seedTotpUsers): loaded now, with the dist/ just checked.
+const { SecretBox } = await import('../dist/mfa/secret-box.js');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -185,6 +194,80 @@ function seedSessions(file, templateId, live, revoked) {
   db.close();
 }
 
+/**
+ * `count` more copies of the user `username` (password hash and all), `${username}_${from}` onwards, with TOTP on under
+ * `secret`: a TOTP code is accepted once per user, so each MFA login needs a user of its own, and thousands of
+ * enrolments through the API would cost two bcrypts each. The template's sealed secret cannot be copied as is: it is
+ * sealed with its owner's id as associated data (secret-box.ts), so each copy gets the secret sealed anew for its own id,
+ * by the app's own SecretBox under DATA_KEY. Inserted while the server runs (WAL): no instance caches users or
+ * credentials, only profiles, read through.
+ */
+function seedTotpUsers(file, username, secret, from, count) {
+  const box = new SecretBox(Buffer.from(DATA_KEY, 'base64url'));
+  const db = new Database(file);
+  const template = db.prepare('SELECT id FROM users WHERE username_normalized = ?').get(username).id;
+  const copyUser = db.prepare(
+    `INSERT INTO users (id, username, username_normalized, email, email_normalized, password_hash, roles, email_verified, disabled, created_at, updated_at)
+     SELECT @id, @name, @name, @email, @email, password_hash, roles, email_verified, disabled, created_at, updated_at FROM users WHERE id = @template`,
+  );
+  // last_used_step NULL: the template's is the step of its confirmation code, which would refuse this step's code.
+  const copyTotp = db.prepare(
+    `INSERT INTO mfa_totp (user_id, sealed_secret, confirmed_at, last_used_step, created_at)
+     SELECT @id, @sealed, confirmed_at, NULL, created_at FROM mfa_totp WHERE user_id = @template AND confirmed_at IS NOT NULL`,
+  );
+  const names = Array.from({ length: count }, (_, i) => `${username}_${from + i}`);
+  db.transaction(() => {
+    for (const name of names) {
+      const id = randomUUID();
+      copyUser.run({ id, name, email: `${name}@example.com`, template });
+      if (copyTotp.run({ id, sealed: box.seal(secret, id), template }).changes !== 1) throw new Error(`${username} has no TOTP on to copy`);
+    }
+  })();
+  db.close();
+  return names;
+}
+
+/** Answers that were not what a login expects, by route, status and code: reported, never silently dropped. */
+const unexpected = new Map();
+const count = (answer) => unexpected.set(answer, (unexpected.get(answer) ?? 0) + 1);
+async function expectPost(url, path, body, status, code) {
+  try {
+    const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await response.json();
+    if (response.status === status && (code === undefined || answer.code === code)) return answer;
+    count(`${path} answered ${response.status} ${answer.code ?? ''}`);
+  } catch (error) {
+    count(`${path} failed: ${error.message}`);
+  }
+  return undefined;
+}
+
+/**
+ * 8 workers (as the login row's connections) each repeating `once` for `seconds`: completed logins per second of the
+ * whole run (each worker finishes its last login after the end) and the latency of each. `once` answers whether the
+ * login completed, or null when there is nothing left to log in with.
+ */
+async function loginLoop(once, seconds = DURATION) {
+  const latencies = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let exhausted = false;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const done = await once();
+        if (done === null) return void (exhausted = true);
+        if (done) latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  if (exhausted) console.error('  ! MFA login: the seeded users ran out before the end of the run');
+  latencies.sort((a, b) => a - b);
+  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
+  return { rps: latencies.length / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99) };
+}
+
 async function json(url, path, body, token) {
   const response = await fetch(url + path, {
     method: body ? 'POST' : 'GET',
@@ -204,6 +287,7 @@ const gatehouseEnv = (databaseUrl) => ({
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   JWT_SECRET: SECRET,
+  DATA_ENCRYPTION_KEY: DATA_KEY,
   DATABASE_URL: databaseUrl,
   BCRYPT_COST: COST,
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -303,6 +387,49 @@ const [, guardedUnderLoad] = await Promise.all([
 ]);
 row('GET /auth/me while logins saturate', 'Gatehouse', guardedUnderLoad);
 
+// MFA login: one user enrolled through the API, copied into a pool of users with TOTP on, each logging in once.
+const mfaTemplate = { username: 'bench_mfa', email: 'bench-mfa@example.com', password: PASSWORD };
+await json(gatehouse.url, '/api/v1/auth/register', mfaTemplate);
+const mfaSession = await json(gatehouse.url, '/api/v1/auth/login', { username: mfaTemplate.username, password: PASSWORD });
+const { secret: totpSecret } = await json(gatehouse.url, '/api/v1/auth/mfa/totp', {}, mfaSession.accessToken);
+const enabled = await json(gatehouse.url, '/api/v1/auth/mfa/totp/confirm', { code: generateSync({ secret: totpSecret }) }, mfaSession.accessToken);
+if (!enabled.recoveryCodes) throw new Error(`TOTP enrolment failed: ${JSON.stringify(enabled)}`);
+const mfaUsers = [];
+let nextMfaUser = 0;
+/**
+ * Before each MFA run, enough unused users for it: an MFA login costs a bcrypt too, so it cannot outrun the password
+ * logins measured just before, and half as many again is the margin (a fixed count would not fit every machine and cost).
+ */
+function topUpMfaUsers(passwordLoginsPerSecond, seconds) {
+  const missing = Math.ceil(passwordLoginsPerSecond * seconds * 1.5) - (mfaUsers.length - nextMfaUser);
+  if (missing > 0) mfaUsers.push(...seedTotpUsers(join(dir, 'bench.sqlite'), mfaTemplate.username, totpSecret, mfaUsers.length, missing));
+}
+const passwordLogin = async () => (await expectPost(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD }, 200))?.accessToken !== undefined;
+const mfaLogin = async () => {
+  if (nextMfaUser === mfaUsers.length) return null;
+  const username = mfaUsers[nextMfaUser++];
+  const challenge = await expectPost(gatehouse.url, '/api/v1/auth/login', { username, password: PASSWORD }, 401, 'MFA_REQUIRED');
+  if (!challenge) return false;
+  // All the users share one secret, so one code per step; computed per request, as a run can cross a step's end.
+  const pair = await expectPost(gatehouse.url, '/api/v1/auth/mfa/verify', { mfaToken: challenge.mfaToken, code: generateSync({ secret: totpSecret }) }, 200);
+  return pair?.accessToken !== undefined;
+};
+const mfaRuns = [{ rounds: [] }, { rounds: [] }]; // password logins, MFA logins, by the same client
+for (let round = -1; round < ROUNDS; round++) {
+  const seconds = round < 0 ? WARM_UP_SECONDS : DURATION; // round -1: the warm-up (JIT), not kept
+  const password = await loginLoop(passwordLogin, seconds);
+  topUpMfaUsers(password.rps, seconds);
+  const mfa = await loginLoop(mfaLogin, seconds);
+  if (round < 0) continue;
+  mfaRuns[0].rounds.push(password);
+  mfaRuns[1].rounds.push(mfa);
+}
+const mfaRatios = roundRatios(mfaRuns[1], mfaRuns[0]);
+const unexpectedAnswers = [...unexpected.values()].reduce((a, b) => a + b, 0);
+for (const [answer, times] of unexpected) console.error(`  ! MFA login row: ${answer}: ${times} times`);
+row('MFA login (password, then TOTP)', 'Gatehouse, password login, by the same client', median(mfaRuns[0].rounds));
+row('MFA login (password, then TOTP)', 'Gatehouse, POST /auth/login then /auth/mfa/verify', median(mfaRuns[1].rounds), medianOf(mfaRatios));
+
 // --- PostgreSQL: refreshes and start-up, when BENCH_DATABASE_URL or a local server is there ---
 const postgres = await benchPostgres();
 if (postgres) {
@@ -332,6 +459,9 @@ console.log(`the raw limit after a service's start-up (ticks, then full GCs): ${
 console.log(`NestJS on Fastify with one guard, nothing else: ${medianOf(floorRatios).toFixed(2)} of it (rounds: ${listed(floorRatios)})`);
 console.log(`the same with Gatehouse's response headers: ${medianOf(floorWithHeadersRatios).toFixed(2)} of it (rounds: ${listed(floorWithHeadersRatios)})`);
 console.log(`login: ${loginRatio.toFixed(2)} of raw bcrypt.compare (target ≥ 0.90; rounds: ${listed(loginRatios)})`);
+console.log(
+  `MFA login: ${medianOf(mfaRatios).toFixed(2)} of a password login (target ≥ 0.90; rounds: ${listed(mfaRatios)}; ${nextMfaUser} of ${mfaUsers.length} seeded users used, ${unexpectedAnswers} unexpected answers)`,
+);
 console.log(`guarded p99 while logins saturate: ${guardedUnderLoad.p99} ms (target < 50 ms)`);
 console.log(`guarded GET over the NestJS floor with the same headers: ${medianOf(overFloorRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(overFloorRatios)})`);
 console.log(`guarded GET by cookie over by bearer: ${medianOf(cookieRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(cookieRatios)})`);
