@@ -204,6 +204,31 @@ describe.each(testDatabases())('sessions on %s', (kind) => {
       expect(sessions.find((s) => !s.current)).toMatchObject({ id: sidOf(first.accessToken), userAgent: 'agent-one/1.0', current: false });
     });
 
+    it('a refresh records the client it came from and moves lastUsedAt and expiresAt on, keeping what a client does not send', async () => {
+      const { user } = await register(app);
+      const first = await loginAs(app, user, 'agent-before/1.0');
+      const listed = async (accessToken: string) =>
+        ((await api(app).get(`${AUTH}/sessions`).set(bearer(accessToken))).body as Array<Record<string, string>>)[0];
+      const before = await listed(first.accessToken);
+
+      const renamed = await api(app)
+        .post(`${AUTH}/refresh`)
+        .set('User-Agent', 'agent-after/2.0')
+        .send({ refreshToken: first.refreshToken });
+      expect(renamed.status).toBe(200);
+      const after = await listed((renamed.body as TokenPair).accessToken);
+      expect(after).toMatchObject({ id: before.id, userAgent: 'agent-after/2.0', createdAt: before.createdAt });
+      expect(new Date(after.lastUsedAt).getTime()).toBeGreaterThanOrEqual(new Date(before.lastUsedAt).getTime());
+      expect(new Date(after.expiresAt).getTime()).toBeGreaterThanOrEqual(new Date(before.expiresAt).getTime());
+
+      // supertest sends no User-Agent unless told: the stored one stays.
+      const unnamed = await api(app)
+        .post(`${AUTH}/refresh`)
+        .send({ refreshToken: (renamed.body as TokenPair).refreshToken });
+      expect(unnamed.status).toBe(200);
+      expect(await listed((unnamed.body as TokenPair).accessToken)).toMatchObject({ id: before.id, userAgent: 'agent-after/2.0' });
+    });
+
     it('DELETE /sessions/:id ends that session and keeps the current one', async () => {
       const { user, tokens } = await registerAndLogin(app);
       const other = await login(app, user);

@@ -19,11 +19,15 @@ import { MailRecipient, NewUser, UserCredentials } from './users.types';
 import { UserProfileCache } from './user-profile.cache';
 import { afterCommit, transactional, Transactions } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
+import { TableSql } from '../database/table-sql';
 import { ClientInfo } from '../sessions/session.types';
 
 /** The only code that touches the users table. */
 @Injectable()
 export class UsersService {
+  /** The lookup of every refresh and second step, written once (TableSql says why). */
+  private readonly credentialsById: { text: string; read: (row: Record<string, unknown>) => UserCredentials; sql: TableSql<User> };
+
   constructor(
     @InjectRepository(User) private readonly usersTable: Repository<User>,
     private readonly sessions: SessionsService,
@@ -31,7 +35,15 @@ export class UsersService {
     private readonly events: EventEmitter2,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    const sql = new TableSql(usersTable);
+    const credentials = sql.reader(CREDENTIAL_FIELDS);
+    this.credentialsById = {
+      text: `SELECT ${credentials.columns} FROM ${sql.table} WHERE ${sql.column('id')} = ${sql.parameter(0)}`,
+      read: credentials.read,
+      sql,
+    };
+  }
 
   /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
   private get users(): Repository<User> {
@@ -90,20 +102,9 @@ export class UsersService {
   }
 
   async findCredentialsById(id: string): Promise<UserCredentials | null> {
-    const user = await this.users.findOne({
-      where: { id },
-      select: { id: true, username: true, roles: true, disabled: true, emailVerified: true, passwordHash: true },
-    });
-    return (
-      user && {
-        id: user.id,
-        username: user.username,
-        roles: user.roles,
-        disabled: user.disabled,
-        emailVerified: user.emailVerified,
-        passwordHash: user.passwordHash,
-      }
-    );
+    const { text, read, sql } = this.credentialsById;
+    const [row] = sql.rowsOf(await this.users.query(text, [id]), 'select');
+    return row ? read(row) : null;
   }
 
   /** A user as clients see them, served from memory when recently read so `/auth/me` needs no query. */
@@ -249,3 +250,13 @@ function escapeLike(text: string): string {
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
+
+/** What checking a user's access needs: no profile, no lock counters. */
+const CREDENTIAL_FIELDS = [
+  'id',
+  'username',
+  'roles',
+  'disabled',
+  'emailVerified',
+  'passwordHash',
+] as const satisfies readonly (keyof UserCredentials)[];
