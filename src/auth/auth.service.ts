@@ -113,8 +113,10 @@ export class AuthService {
    */
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPairDto> {
     const session = await this.sessions.rotate(refreshToken, client);
-    const user = await this.users.findCredentialsById(session.userId);
-    if (!user || user.disabled) {
+    // A session that recorded its user needs no read of the users table: what would change the answer (roles,
+    // disabling, deletion) has ended the session, which the rotation's UPDATE checks. Older sessions read the user.
+    const user = session.subject ? { id: session.userId, ...session.subject } : await this.users.findCredentialsById(session.userId);
+    if (!user || ('disabled' in user && user.disabled)) {
       await this.sessions.revoke(session.sessionId);
       throw new AppException(ErrorCode.REFRESH_TOKEN_INVALID);
     }

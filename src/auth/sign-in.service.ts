@@ -43,7 +43,7 @@ export class SignIn {
     transport: TokenTransport,
   ): Promise<TokenPairDto | CookieSessionDto> {
     const session = await this.transactions.run(async () => {
-      const opened = await this.sessions.create(user.id, client, {
+      const opened = await this.sessions.create(user, client, {
         amr: method.amr,
         authTime: new Date(),
         secondFactor: method.secondFactor,

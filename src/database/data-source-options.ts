@@ -25,6 +25,7 @@ import { IdentityProviders1764001800000 } from './migrations/1764001800000-ident
 import { AuditEvents1764002000000 } from './migrations/1764002000000-audit-events';
 import { Passkeys1764002100000 } from './migrations/1764002100000-passkeys';
 import { SessionSecondFactor1764002200000 } from './migrations/1764002200000-session-second-factor';
+import { SessionSubject1764002300000 } from './migrations/1764002300000-session-subject';
 
 export const ENTITIES = [
   User,
@@ -52,6 +53,7 @@ export const MIGRATIONS = [
   AuditEvents1764002000000,
   Passkeys1764002100000,
   SessionSecondFactor1764002200000,
+  SessionSubject1764002300000,
 ];
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;

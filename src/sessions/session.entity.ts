@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { UserRole } from '../users/user-role';
 
 /**
  * One login: it outlives its access tokens (their `sid` points here) and is the durable record of a revocation,
@@ -40,6 +41,16 @@ export class Session {
   /** Whether the user has a second factor (SessionAuthentication.secondFactor): a refresh needs no query to know. */
   @Column({ name: 'second_factor', type: 'boolean', nullable: true })
   secondFactor!: boolean | null;
+
+  /**
+   * The user's name and roles as the session opened, so a refresh needs no read of the users table: a username never
+   * changes, and a change of roles, disabling or deleting the user ends their sessions. Null for older sessions.
+   */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  username!: string | null;
+
+  @Column({ type: 'simple-array', nullable: true })
+  roles!: UserRole[] | null;
 
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;

@@ -1,3 +1,4 @@
+import type { UserRole } from '../users/user-role';
 export type { ClientInfo } from '../common/http/client-info';
 
 /** How and when the user of a session last authenticated (OpenID Connect's `amr`, RFC 8176, and `auth_time`). */
@@ -11,10 +12,18 @@ export interface SessionAuthentication {
   secondFactor?: boolean;
 }
 
+/** Who a session's user is, as of its opening (Session.username and .roles say why it stays right). */
+export interface SessionSubject {
+  username: string;
+  roles: UserRole[];
+}
+
 /** A session just opened or rotated: what the token issuer needs to answer with a token pair. */
 export interface IssuedSession {
   sessionId: string;
   userId: string;
+  /** Undefined for sessions opened before it was recorded: their user is read. */
+  subject?: SessionSubject;
   refreshToken: string;
   refreshExpiresIn: number;
   authentication: SessionAuthentication;

@@ -16,6 +16,7 @@ import { SessionsService } from './sessions.service';
 import { AuditRecord } from '../audit/audit-event';
 import { AuditService } from '../audit/audit.service';
 import { Transactions } from '../database/transactions';
+import { UserRole } from '../users/user-role';
 
 const ACCESS_TTL = 900;
 const REFRESH_TTL = 7 * 86_400;
@@ -29,6 +30,7 @@ const HOUR_MS = 3_600_000;
 const byPassword = () => ({ amr: ['pwd'], authTime: new Date() });
 
 const alice = randomUUID();
+const aliceUser = { id: alice, username: 'alice', roles: [UserRole.User] };
 const bob = randomUUID();
 const client = { userAgent: 'jest', ip: '127.0.0.1' };
 
@@ -76,7 +78,7 @@ describe('SessionsService', () => {
 
   describe('create', () => {
     it('issues `<session id>.<256 bits base64url>` and stores only its hash', async () => {
-      const issued = await service.create(alice, client, byPassword());
+      const issued = await service.create(aliceUser, client, byPassword());
 
       expect(issued.refreshToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
       expect(issued).toMatchObject({ userId: alice, refreshExpiresIn: REFRESH_TTL });
@@ -94,7 +96,7 @@ describe('SessionsService', () => {
 
     it('sets the expiry one refresh TTL ahead', async () => {
       const before = Date.now();
-      const { sessionId } = await service.create(alice, {}, byPassword());
+      const { sessionId } = await service.create(aliceUser, {}, byPassword());
 
       const { expiresAt } = await rows.findOneByOrFail({ id: sessionId });
       expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + REFRESH_TTL * 1000 - 1000);
@@ -103,8 +105,21 @@ describe('SessionsService', () => {
   });
 
   describe('rotate', () => {
+    it('answers the user the session recorded as it opened, and no user for a session opened before that was recorded', async () => {
+      const first = await service.create(aliceUser, client, byPassword());
+      expect(first.subject).toEqual({ username: 'alice', roles: [UserRole.User] });
+      expect(await rows.findOneByOrFail({ id: first.sessionId })).toMatchObject({ username: 'alice', roles: [UserRole.User] });
+      expect((await service.rotate(first.refreshToken, client)).subject).toEqual({ username: 'alice', roles: [UserRole.User] });
+
+      const older = await service.create(aliceUser, client, byPassword());
+      await rows.update({ id: older.sessionId }, { username: null, roles: null });
+      const rotated = await service.rotate(older.refreshToken, client);
+      expect(rotated).toMatchObject({ sessionId: older.sessionId, userId: alice });
+      expect(rotated.subject).toBeUndefined();
+    });
+
     it('spends the token and issues a new one in the same session', async () => {
-      const first = await service.create(alice, client, byPassword());
+      const first = await service.create(aliceUser, client, byPassword());
 
       const second = await service.rotate(first.refreshToken, { userAgent: 'jest/2' });
 
@@ -118,7 +133,7 @@ describe('SessionsService', () => {
     });
 
     it('treats a spent token as reuse: REFRESH_TOKEN_REUSED, and the session ends', async () => {
-      const first = await service.create(alice, client, byPassword());
+      const first = await service.create(aliceUser, client, byPassword());
       const second = await service.rotate(first.refreshToken, client);
 
       const error = await rejectionOf(service.rotate(first.refreshToken, client));
@@ -130,7 +145,7 @@ describe('SessionsService', () => {
     });
 
     it('lets exactly one of two concurrent rotations with one token win', async () => {
-      const { refreshToken } = await service.create(alice, client, byPassword());
+      const { refreshToken } = await service.create(aliceUser, client, byPassword());
 
       const outcomes = await Promise.allSettled([service.rotate(refreshToken, client), service.rotate(refreshToken, client)]);
 
@@ -154,7 +169,7 @@ describe('SessionsService', () => {
     });
 
     it('refuses the current token of an expired session as REFRESH_TOKEN_INVALID without revoking it', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
+      const { sessionId, refreshToken } = await service.create(aliceUser, client, byPassword());
       await rows.update({ id: sessionId }, { expiresAt: new Date(Date.now() - 1000) });
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
@@ -162,14 +177,14 @@ describe('SessionsService', () => {
     });
 
     it('refuses the token of a revoked session as REFRESH_TOKEN_INVALID', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
+      const { sessionId, refreshToken } = await service.create(aliceUser, client, byPassword());
       await service.revoke(sessionId);
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
     });
 
     it('refuses the token of a session whose user is gone as REFRESH_TOKEN_INVALID', async () => {
-      const { sessionId, refreshToken } = await service.create(alice, client, byPassword());
+      const { sessionId, refreshToken } = await service.create(aliceUser, client, byPassword());
       await rows.update({ id: sessionId }, { userId: null });
 
       expect((await rejectionOf(service.rotate(refreshToken, client))).code).toBe(ErrorCode.REFRESH_TOKEN_INVALID);
@@ -191,7 +206,7 @@ describe('SessionsService', () => {
     });
 
     it('answers the token spent last with the same successor, and the session lives', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
 
       const again = await graceful.rotate(first.refreshToken, client);
@@ -204,7 +219,7 @@ describe('SessionsService', () => {
     });
 
     it('gives every one of 8 concurrent rotations with one token the one successor, written once', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
 
       const issued = await Promise.all(Array.from({ length: 8 }, () => graceful.rotate(first.refreshToken, client)));
 
@@ -216,7 +231,7 @@ describe('SessionsService', () => {
     });
 
     it('treats the token spent last as reuse once the window has passed', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
       await graceful.rotate(first.refreshToken, client);
       await rows.update({ id: first.sessionId }, { rotatedAt: new Date(Date.now() - (GRACE_SECONDS + 1) * 1000) });
 
@@ -225,7 +240,7 @@ describe('SessionsService', () => {
     });
 
     it('treats any older token of the chain as reuse, even within the window', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
       await graceful.rotate(second.refreshToken, client);
 
@@ -234,7 +249,7 @@ describe('SessionsService', () => {
     });
 
     it('treats a made-up token of the session as reuse, not as the spent one', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
       await graceful.rotate(first.refreshToken, client);
 
       const forged = `${first.sessionId}.${'A'.repeat(43)}`;
@@ -242,7 +257,7 @@ describe('SessionsService', () => {
     });
 
     it('keeps the successor out of reach of whoever has only the database', async () => {
-      const first = await graceful.create(alice, client, byPassword());
+      const first = await graceful.create(aliceUser, client, byPassword());
       const second = await graceful.rotate(first.refreshToken, client);
 
       const row = await rows.findOneByOrFail({ id: first.sessionId });
@@ -256,7 +271,7 @@ describe('SessionsService', () => {
     });
 
     it('stores no successor when the window is off', async () => {
-      const first = await service.create(alice, client, byPassword());
+      const first = await service.create(aliceUser, client, byPassword());
       await service.rotate(first.refreshToken, client);
 
       expect((await rows.findOneByOrFail({ id: first.sessionId })).sealedSuccessor).toBeNull();
@@ -265,7 +280,7 @@ describe('SessionsService', () => {
 
   describe('revocation', () => {
     it("answers another user's session as SESSION_NOT_FOUND and leaves it live", async () => {
-      const { sessionId } = await service.create(bob, client, byPassword());
+      const { sessionId } = await service.create({ id: bob, username: 'bob', roles: [UserRole.User] }, client, byPassword());
 
       const error = await rejectionOf(service.revokeOwn(alice, sessionId, client));
 
@@ -274,7 +289,7 @@ describe('SessionsService', () => {
     });
 
     it('ends one of the caller’s own sessions, and a second time is SESSION_NOT_FOUND', async () => {
-      const { sessionId } = await service.create(alice, client, byPassword());
+      const { sessionId } = await service.create(aliceUser, client, byPassword());
 
       recorded.length = 0;
       await service.revokeOwn(alice, sessionId, client);
@@ -285,9 +300,9 @@ describe('SessionsService', () => {
     });
 
     it('ends every session of a user but the one kept, and no one else’s', async () => {
-      const kept = await service.create(alice, client, byPassword());
-      const others = [await service.create(alice, client, byPassword()), await service.create(alice, client, byPassword())];
-      const bobs = await service.create(bob, client, byPassword());
+      const kept = await service.create(aliceUser, client, byPassword());
+      const others = [await service.create(aliceUser, client, byPassword()), await service.create(aliceUser, client, byPassword())];
+      const bobs = await service.create({ id: bob, username: 'bob', roles: [UserRole.User] }, client, byPassword());
 
       await service.revokeAllForUser(alice, kept.sessionId);
 
@@ -297,7 +312,7 @@ describe('SessionsService', () => {
     });
 
     it('ends every session of a user when none is kept', async () => {
-      const sessions = [await service.create(alice, client, byPassword()), await service.create(alice, client, byPassword())];
+      const sessions = [await service.create(aliceUser, client, byPassword()), await service.create(aliceUser, client, byPassword())];
 
       await service.revokeAllForUser(alice);
 
@@ -308,8 +323,8 @@ describe('SessionsService', () => {
 
   describe('cleanUp', () => {
     it('deletes long-expired sessions and keeps live ones', async () => {
-      const live = await service.create(alice, client, byPassword());
-      const stale = await service.create(alice, client, byPassword());
+      const live = await service.create(aliceUser, client, byPassword());
+      const stale = await service.create(aliceUser, client, byPassword());
       await rows.update({ id: stale.sessionId }, { expiresAt: new Date(Date.now() - 24 * HOUR_MS) });
 
       await service.cleanUp();
@@ -318,8 +333,8 @@ describe('SessionsService', () => {
     });
 
     it('forgets revocations older than any access token, and keeps recent ones', async () => {
-      const old = await service.create(alice, client, byPassword());
-      const recent = await service.create(alice, client, byPassword());
+      const old = await service.create(aliceUser, client, byPassword());
+      const recent = await service.create(aliceUser, client, byPassword());
       await service.revoke(old.sessionId);
       await service.revoke(recent.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
@@ -338,9 +353,9 @@ describe('SessionsService', () => {
 
   describe('RevocationSync at start', () => {
     it('loads the recent revocations into a fresh instance', async () => {
-      const recent = await service.create(alice, client, byPassword());
-      const old = await service.create(alice, client, byPassword());
-      const live = await service.create(alice, client, byPassword());
+      const recent = await service.create(aliceUser, client, byPassword());
+      const old = await service.create(aliceUser, client, byPassword());
+      const live = await service.create(aliceUser, client, byPassword());
       await service.revokeAllForUser(alice, live.sessionId);
       await rows.update({ id: old.sessionId }, { revokedAt: new Date(Date.now() - 2 * HOUR_MS) });
 

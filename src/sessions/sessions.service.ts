@@ -12,8 +12,9 @@ import { openSuccessor, sealSuccessor } from './refresh-successor';
 import { RevocationSync } from './revocation-sync.service';
 import { revocationHorizon, RevokedSessions } from './revoked-sessions';
 import { Session } from './session.entity';
-import { ClientInfo, IssuedSession, SessionAuthentication } from './session.types';
+import { ClientInfo, IssuedSession, SessionAuthentication, SessionSubject } from './session.types';
 import { SessionResponseDto, toSessionResponse } from './session-response.dto';
+import { TableSql } from '../database/table-sql';
 import { transactional, Transactions } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 
@@ -27,8 +28,8 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
 export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
   private stopCleanup?: () => void;
-  /** The columns a rotation returns (swapRefreshToken), looked up once. */
-  private readonly rotatedColumns: ColumnMetadata[];
+  /** The rotation's UPDATE, written once (swapRefreshToken). */
+  private readonly rotation: RotationStatement;
 
   constructor(
     @InjectRepository(Session) private readonly sessionsTable: Repository<Session>,
@@ -39,7 +40,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
   ) {
-    this.rotatedColumns = ROTATED_FIELDS.map((field) => sessionsTable.metadata.findColumnWithPropertyName(field)!);
+    this.rotation = rotationStatement(new TableSql(sessionsTable));
   }
 
   /** The table, through the transaction when one is open (Transactions.run), so a change and its audit event commit together. */
@@ -62,13 +63,16 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.revoked.has(sessionId);
   }
 
-  async create(userId: string, client: ClientInfo, authentication: SessionAuthentication): Promise<IssuedSession> {
+  async create(user: SessionUser, client: ClientInfo, authentication: SessionAuthentication): Promise<IssuedSession> {
     const now = new Date();
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken(sessionId);
+    const userId = user.id;
+    const subject = { username: user.username, roles: [...user.roles] };
     await this.sessions.insert({
       id: sessionId,
       userId,
+      ...subject,
       refreshTokenHash: hashRefreshToken(refreshToken),
       userAgent: clip(client.userAgent, 512),
       ip: clip(client.ip, 64),
@@ -80,7 +84,7 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
       amr: authentication.amr.join(' '),
       secondFactor: authentication.secondFactor ?? null,
     });
-    return { sessionId, userId, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds, authentication };
+    return { sessionId, userId, subject, refreshToken, refreshExpiresIn: this.config.refreshTokenTtlSeconds, authentication };
   }
 
   /**
@@ -98,23 +102,27 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     const now = new Date();
     const refreshToken = newRefreshToken(sessionId);
     const graceOn = this.config.refreshReuseGraceSeconds > 0;
-    const rotated = await this.swapRefreshToken(
-      { id: sessionId, refreshTokenHash: spentHash, revokedAt: IsNull(), expiresAt: MoreThan(now) },
-      {
-        refreshTokenHash: hashRefreshToken(refreshToken),
-        previousRefreshTokenHash: spentHash,
-        rotatedAt: now,
-        sealedSuccessor: graceOn ? sealSuccessor(spent, sessionId, refreshToken) : null,
-        lastUsedAt: now,
-        expiresAt: this.refreshExpiry(now),
-        ...(client.userAgent !== undefined && { userAgent: clip(client.userAgent, 512) }),
-        ...(client.ip !== undefined && { ip: clip(client.ip, 64) }),
-      },
-    );
+    const rotated = await this.swapRefreshToken({
+      sessionId,
+      spentHash,
+      now,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      sealedSuccessor: graceOn ? sealSuccessor(spent, sessionId, refreshToken) : null,
+      expiresAt: this.refreshExpiry(now),
+      userAgent: client.userAgent === undefined ? null : clip(client.userAgent, 512),
+      ip: client.ip === undefined ? null : clip(client.ip, 64),
+    });
     if (rotated) {
       if (rotated.userId) {
         const refreshExpiresIn = this.config.refreshTokenTtlSeconds;
-        return { sessionId, userId: rotated.userId, refreshToken, refreshExpiresIn, authentication: authenticationOf(rotated) };
+        return {
+          sessionId,
+          userId: rotated.userId,
+          ...subjectOf(rotated),
+          refreshToken,
+          refreshExpiresIn,
+          authentication: authenticationOf(rotated),
+        };
       }
       throw invalidRefreshToken();
     }
@@ -145,7 +153,14 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
     // Still the session's current token: the chain has not moved on since.
     if (!successor || hashRefreshToken(successor) !== session.refreshTokenHash) return undefined;
     const refreshExpiresIn = Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000));
-    return { sessionId: session.id, userId, refreshToken: successor, refreshExpiresIn, authentication: authenticationOf(session) };
+    return {
+      sessionId: session.id,
+      userId,
+      ...subjectOf(session),
+      refreshToken: successor,
+      refreshExpiresIn,
+      authentication: authenticationOf(session),
+    };
   }
 
   /**
@@ -190,22 +205,12 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   /**
    * The conditional UPDATE of a rotation, returning what a refresh then needs of the row (undefined when no row
    * matched): one statement on both databases, where a SELECT after it costs a round trip on PostgreSQL and TypeORM's
-   * building and hydrating of it on SQLite (docs/performance.md). TypeORM builds the UPDATE; RETURNING, which SQLite
-   * has since 3.35 but TypeORM's SQLite driver does not offer, is appended to it.
+   * building and hydrating of it on SQLite (docs/performance.md). Written by hand, once (rotationStatement): TypeORM's
+   * query builder cost more per refresh than the database's run of the statement, and its SQLite driver has no RETURNING.
    */
-  private async swapRefreshToken(where: FindOptionsWhere<Session>, change: Partial<Session>): Promise<RotatedSession | undefined> {
-    const { driver } = this.sessions.manager.connection;
-    const [sql, parameters] = this.sessions.createQueryBuilder().update(Session).set(change).where(where).getQueryAndParameters();
-    const returned = this.rotatedColumns.map((column) => driver.escape(column.databaseName)).join(', ');
-    const result: unknown = await this.sessions.query(`${sql} RETURNING ${returned}`, parameters);
-    // PostgreSQL's query runner answers an UPDATE with [rows, count]; SQLite's with the rows.
-    const rows = (driver.options.type === 'postgres' ? (result as [unknown[], number])[0] : result) as Record<string, unknown>[];
-    if (rows.length !== 1) return undefined;
-    const hydrated = this.rotatedColumns.map((column): [string, unknown] => [
-      column.propertyName,
-      driver.prepareHydratedValue(rows[0][column.databaseName], column),
-    ]);
-    return Object.fromEntries(hydrated) as RotatedSession;
+  private async swapRefreshToken(swap: RotationSwap): Promise<RotatedSession | undefined> {
+    const rows = await this.rotation.run(this.sessions, swap);
+    return rows.length === 1 ? rows[0] : undefined;
   }
 
   /** Records that the user of this session gained or lost their second factor (their other sessions have ended). */
@@ -280,11 +285,66 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 }
 
-type ColumnMetadata = Repository<Session>['metadata']['columns'][number];
-
 /** What a refresh reads of its session after the swap. */
-const ROTATED_FIELDS = ['userId', 'authTime', 'amr', 'secondFactor', 'createdAt'] as const;
+const ROTATED_FIELDS = ['userId', 'username', 'roles', 'authTime', 'amr', 'secondFactor', 'createdAt'] as const;
 type RotatedSession = Pick<Session, (typeof ROTATED_FIELDS)[number]>;
+
+/** The user a session opens for: kept on it (Session.username and .roles). */
+type SessionUser = { id: string } & SessionSubject;
+
+/** What a rotation writes: the spent token's hash is the condition, and becomes the previous one. */
+interface RotationSwap {
+  sessionId: string;
+  spentHash: string;
+  now: Date;
+  refreshTokenHash: string;
+  sealedSuccessor: string | null;
+  expiresAt: Date;
+  /** Null keeps the stored value (a request that did not say). */
+  userAgent: string | null;
+  ip: string | null;
+}
+
+interface RotationStatement {
+  run(sessions: Repository<Session>, swap: RotationSwap): Promise<RotatedSession[]>;
+}
+
+/** The swap of the current refresh token's hash, if it is still the one spent and the session is live. */
+function rotationStatement(sql: TableSql<Session>): RotationStatement {
+  const c = (field: keyof Session) => sql.column(field);
+  const p = (index: number) => sql.parameter(index);
+  const returned = sql.reader(ROTATED_FIELDS);
+  const text =
+    `UPDATE ${sql.table} SET ${c('refreshTokenHash')} = ${p(0)}, ${c('previousRefreshTokenHash')} = ${p(1)}, ` +
+    `${c('rotatedAt')} = ${p(2)}, ${c('sealedSuccessor')} = ${p(3)}, ${c('lastUsedAt')} = ${p(4)}, ${c('expiresAt')} = ${p(5)}, ` +
+    `${c('userAgent')} = COALESCE(${p(6)}, ${c('userAgent')}), ${c('ip')} = COALESCE(${p(7)}, ${c('ip')}) ` +
+    `WHERE ${c('id')} = ${p(8)} AND ${c('refreshTokenHash')} = ${p(9)} AND ${c('revokedAt')} IS NULL AND ${c('expiresAt')} > ${p(10)} ` +
+    `RETURNING ${returned.columns}`;
+  return {
+    async run(sessions, swap) {
+      const now = sql.value('rotatedAt', swap.now);
+      const result: unknown = await sessions.query(text, [
+        swap.refreshTokenHash,
+        swap.spentHash,
+        now,
+        swap.sealedSuccessor,
+        now,
+        sql.value('expiresAt', swap.expiresAt),
+        swap.userAgent,
+        swap.ip,
+        swap.sessionId,
+        swap.spentHash,
+        now,
+      ]);
+      return sql.rowsOf(result, 'update').map((row) => returned.read(row));
+    },
+  };
+}
+
+/** The user a session opened for, when it was recorded (sessions opened before were not). */
+function subjectOf(session: Pick<Session, 'username' | 'roles'>): { subject?: SessionSubject } {
+  return session.username !== null && session.roles !== null ? { subject: { username: session.username, roles: session.roles } } : {};
+}
 
 /** Sessions opened before authentications were recorded count as a password login at their creation. */
 function authenticationOf(session: RotatedSession): SessionAuthentication {
