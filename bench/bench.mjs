@@ -1,6 +1,7 @@
 // npm run bench: Gatehouse against raw-Node limit servers, in the same run on the same machine, with the server on
-// one core and the load generator on the other (taskset, when present): wrk for the guarded GET when it is installed
-// (one autocannon process cannot saturate a fast server), autocannon otherwise and for the rest. Prints req/s,
+// one core and the load generator on the other (taskset, when present): wrk for the guarded GET and the refresh chains
+// when it is installed (one autocannon process cannot saturate a fast server, and Node's fetch costs the two cores
+// more than the refreshes it sends), autocannon or fetch otherwise and for the rest. Prints req/s,
 // p50/p99 and the ratio to the limit for each scenario. Options: --duration S (10), --connections N (50),
 // --cost N (bcrypt cost for both login servers, 10), --rounds N (3), --skip-memory (leaves out the million guarded
 // requests of the RSS row). Refreshes and start-up are also measured on PostgreSQL when BENCH_DATABASE_URL is set or a
@@ -11,7 +12,8 @@
 // slow minute of one server with a fast minute of the other. Four more guarded rows, for the README and not the target,
 // show the same limit server answering with Gatehouse's response headers, and after a start-up like a service's
 // (raw-limit-server.mjs says why), and NestJS on Fastify with one guard and nothing else, without and with those headers
-// (nest-floor-server.mjs): the framework's own floor.
+// (nest-floor-server.mjs): the framework's own floor. With wrk, Gatehouse and that floor are also loaded side by side,
+// at once on core 0, in rounds of their own: the fairest pairing, as they share the machine's every slow moment.
 // An MFA login (the password, then a TOTP code at /auth/mfa/verify) is measured against a password login by one client
 // of the bench's own, 8 workers looping on fetch for both, in alternating rounds after a warm-up: autocannon repeats one
 // request, and a TOTP code is accepted once per user, so each MFA login takes a user of its own, from a pool copied in
@@ -20,7 +22,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,11 +104,48 @@ async function load(options) {
 
 const HAS_WRK = spawnSync('wrk', ['--version']).error === undefined;
 
-/** GET load with wrk on core 1: req/s and latency percentiles from its --latency report. */
-function wrk(url, headers, seconds = DURATION) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  const run = spawnSync(PINNED ? 'taskset' : 'wrk', PINNED ? ['-c', '1', 'wrk', ...args] : args, { encoding: 'utf8' });
-  const out = run.stdout;
+/**
+ * Load with wrk on core 1, a GET or what a Lua script sends (`script`: its file and arguments): req/s and latency
+ * percentiles from its --latency report.
+ */
+function wrk(url, headers, seconds = DURATION, script) {
+  const [command, args] = wrkCommand(url, headers, seconds, script);
+  return wrkResult(url, spawnSync(command, args, { encoding: 'utf8' }).stdout);
+}
+
+/**
+ * wrk on several servers at once, each with its own wrk: every server meets the machine's same slow and fast moments,
+ * which no two runs one after the other do. With the servers all on core 0, each gets its share of the core, so their
+ * req/s compare as the inverse of what a request costs each.
+ */
+function wrkTogether(runs, seconds = DURATION) {
+  return Promise.all(
+    runs.map(
+      ({ url, headers }) =>
+        new Promise((resolve) => {
+          const [command, args] = wrkCommand(url, headers, seconds);
+          let out = '';
+          const child = spawn(command, args);
+          child.stdout.on('data', (chunk) => (out += chunk));
+          child.on('close', () => resolve(wrkResult(url, out)));
+        }),
+    ),
+  );
+}
+
+function wrkCommand(url, headers, seconds, script) {
+  const args = [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    ...(script ? ['-s', script.file, url, '--', ...script.args] : [url]),
+  ];
+  return PINNED ? ['taskset', ['-c', '1', 'wrk', ...args]] : ['wrk', args];
+}
+
+function wrkResult(url, out) {
   const ms = (label) => {
     const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     if (!m) return NaN;
@@ -125,11 +164,33 @@ function median(runs) {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
 }
 
+/**
+ * Refreshes at CONNECTIONS connections, each spending a single-use refresh token and then its successor, after a
+ * warm-up (JIT) on chains of their own. By wrk and refresh-chains.lua when wrk is there: it costs the machine a
+ * fraction of what Node's fetch does, which on two cores competed with the server and PostgreSQL for the CPU and
+ * showed in the p99; by fetch chains otherwise. `login` opens a session and answers its refresh token.
+ */
+async function refreshes(url, login) {
+  const pool = (n) => Promise.all(Array.from({ length: n }, login));
+  if (!HAS_WRK) {
+    await refreshChains(url, await pool(CONNECTIONS), WARM_UP_SECONDS);
+    return refreshChains(url, await pool(CONNECTIONS));
+  }
+  const run = async (seconds) => {
+    // A few tokens over one per connection: wrk may build a request it never sends, and that token is lost.
+    const file = join(dir, `refresh-tokens-${randomBytes(4).toString('hex')}`);
+    writeFileSync(file, `${(await pool(CONNECTIONS + 5)).join('\n')}\n`);
+    return wrk(`${url}/api/v1/auth/refresh`, {}, seconds, { file: 'bench/refresh-chains.lua', args: [file] });
+  };
+  await run(WARM_UP_SECONDS);
+  return run(DURATION);
+}
+
 /** Each worker spends its own chain of single-use refresh tokens: the next request needs the previous answer. */
-async function refreshChains(url, tokens) {
+async function refreshChains(url, tokens, seconds = DURATION) {
   const latencies = [];
   let failures = 0;
-  const end = Date.now() + DURATION * 1000;
+  const end = Date.now() + seconds * 1000;
   await Promise.all(
     tokens.map(async (first) => {
       let token = first;
@@ -149,7 +210,7 @@ async function refreshChains(url, tokens) {
   if (failures) console.error(`  ! refresh: ${failures} chains broke`);
   latencies.sort((a, b) => a - b);
   const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
-  return { rps: latencies.length / DURATION, p50: at(0.5), p99: at(0.99) };
+  return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
 /** A PostgreSQL schema of the bench's own, or null when there is no server to use. */
@@ -358,6 +419,23 @@ row('guarded GET /auth/me', guarded[3].server, nestFloor, medianOf(floorRatios))
 row('guarded GET /auth/me', guarded[4].server, nestFloorWithHeaders, medianOf(floorWithHeadersRatios));
 row('guarded GET /auth/me', 'Gatehouse', me, medianOf(gatehouseRatios));
 row('guarded GET /auth/me', guarded[6].server, meByCookie, medianOf(cookieRatios));
+// The target again, side by side: the floor with the same headers and Gatehouse loaded at once, both on core 0, in
+// rounds of their own (wrkTogether says why). The rows above pair runs taken one after the other, seconds apart.
+const sideBySide = { rounds: [], ratios: [] };
+if (HAS_WRK) {
+  const pair = [
+    { url: guarded[4].url, headers: bearer },
+    { url: meUrl, headers: bearer },
+  ];
+  await wrkTogether(pair, WARM_UP_SECONDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    const [floorRun, gatehouseRun] = await wrkTogether(pair);
+    sideBySide.rounds.push({ ...gatehouseRun, ratio: gatehouseRun.rps / floorRun.rps });
+  }
+  sideBySide.ratios = sideBySide.rounds.map((m) => m.ratio);
+  const middle = [...sideBySide.rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)];
+  row('guarded GET /auth/me, side by side', 'Gatehouse, loaded at once with the floor with the same headers', middle, middle.ratio);
+}
 
 const loginBody = JSON.stringify({ username: user.username, password: PASSWORD });
 const loginRequest = { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody };
@@ -374,11 +452,9 @@ const loginRatio = medianOf(loginRatios);
 row('POST /auth/login', 'raw node:http + bcrypt.compare', rawLogin);
 row('POST /auth/login', 'Gatehouse', gatehouseLogin, loginRatio);
 
-// Refresh: each connection spends its own chain of single-use tokens
-const pool = [];
-for (let i = 0; i < CONNECTIONS; i++) pool.push((await json(gatehouse.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
-const refresh = await refreshChains(gatehouse.url, pool);
-row('POST /auth/refresh', 'Gatehouse on SQLite', refresh);
+// Refresh: chains of single-use tokens (refreshes() says how)
+const loginFor = (url) => async () => (await json(url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken;
+row('POST /auth/refresh', 'Gatehouse on SQLite', await refreshes(gatehouse.url, loginFor(gatehouse.url)));
 
 // Guarded latency while logins saturate the CPU
 const [, guardedUnderLoad] = await Promise.all([
@@ -436,9 +512,7 @@ if (postgres) {
   let onPg = await startServer('dist/main.js', gatehouseEnv(postgres.url), '/health/ready');
   startUps.push(['PostgreSQL', 'first start (migrations)', onPg.startUpMs]);
   await json(onPg.url, '/api/v1/auth/register', user);
-  const pgPool = [];
-  for (let i = 0; i < CONNECTIONS; i++) pgPool.push((await json(onPg.url, '/api/v1/auth/login', { username: user.username, password: PASSWORD })).refreshToken);
-  row('POST /auth/refresh', 'Gatehouse on PostgreSQL', await refreshChains(onPg.url, pgPool));
+  row('POST /auth/refresh', 'Gatehouse on PostgreSQL', await refreshes(onPg.url, loginFor(onPg.url)));
   await stop(onPg);
   onPg = await startServer('dist/main.js', onPg.env, '/health/ready');
   startUps.push(['PostgreSQL', 'restart', onPg.startUpMs]);
@@ -464,6 +538,7 @@ console.log(
 );
 console.log(`guarded p99 while logins saturate: ${guardedUnderLoad.p99} ms (target < 50 ms)`);
 console.log(`guarded GET over the NestJS floor with the same headers: ${medianOf(overFloorRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(overFloorRatios)})`);
+if (HAS_WRK) console.log(`the same, the two loaded side by side: ${medianOf(sideBySide.ratios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(sideBySide.ratios)})`);
 console.log(`guarded GET by cookie over by bearer: ${medianOf(cookieRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(cookieRatios)})`);
 
 // --- Memory: a long run of guarded requests, then a large sessions table and revoked set ---
