@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { randomPool } from '../common/crypto/random-pool';
 
 const VERSION = 'v1';
 const INFO = 'gatehouse refresh successor v1';
@@ -10,7 +11,7 @@ const INFO = 'gatehouse refresh successor v1';
  * recovers a live refresh token from a dump. The spent token has 256 random bits, so HKDF needs no stretching.
  */
 export function sealSuccessor(spent: string, sessionId: string, successor: string): string {
-  const iv = randomBytes(12);
+  const iv = randomPool.bytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFrom(spent, sessionId), iv);
   cipher.setAAD(Buffer.from(sessionId));
   const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);

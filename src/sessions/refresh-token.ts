@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { randomPool } from '../common/crypto/random-pool';
 
 /**
  * Refresh tokens are `<session id>.<256 random bits>`: opaque to clients, never a JWT (so they cannot pass for an
@@ -7,11 +8,11 @@ import { createHash, randomBytes } from 'node:crypto';
 const FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
 export function newRefreshToken(sessionId: string): string {
-  return `${sessionId}.${randomBytes(32).toString('base64url')}`;
+  return `${sessionId}.${randomPool.base64url(32)}`;
 }
 
 export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** The session a well-formed token names, or undefined for anything else. */
