@@ -37,6 +37,11 @@ const common = {
 };
 
 module.exports = {
+  // An e2e test boots the real app, often twice, and logs in with bcrypt: Jest's default bound of 5 s was exceeded on
+  // a slow CI machine (test/backup.e2e-spec.ts, 2026-12-08), and a test cut off by its timeout runs on and holds the
+  // database its successor needs. So a wide bound; a hung test still fails, after 30 s. Global, because jest-circus
+  // reads only the top-level testTimeout, not a project's.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '\\.spec\\.ts$' },
     { ...common, displayName: 'e2e', rootDir: '.', roots: ['<rootDir>/test'], testRegex: '\\.e2e-spec\\.ts$' },
