@@ -11,7 +11,7 @@ import { registerCors } from './common/http/cors';
 import { edgeErrorHandlers, UNMATCHED_ROUTE } from './common/http/edge-errors';
 import { registerJsonBodyParser } from './common/http/json-body.parser';
 import { API_HEADERS, securityHeaders } from './common/http/security-headers';
-import { createRootLogger, lazyRequestLogger, PinoNestLogger, requestId } from './common/logging/logger';
+import { createRootLogger, PinoNestLogger, requestId } from './common/logging/logger';
 import { AppConfig, authConfig, AuthConfig } from './config';
 import { isDatabaseUnavailable } from './database/database-errors';
 import { MetricsService } from './metrics/metrics.service';
@@ -77,7 +77,6 @@ export function createFastifyAdapter(config: AppConfig, logDestination?: Destina
     // One access-log line per response comes from our onResponse hook, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
-    childLoggerFactory: lazyRequestLogger,
   });
 }
 
