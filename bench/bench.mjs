@@ -525,21 +525,23 @@ if (postgres) {
 
 console.table(rows);
 const listed = (ratios) => ratios.map((r) => r.toFixed(2)).join(', ');
+// A ratio held against its target is printed to three places, so that one rounded up to the target cannot pass.
+const againstTarget = (ratio) => ratio.toFixed(3);
 console.log(
-  `guarded GET: ${medianOf(gatehouseRatios).toFixed(2)} of the raw limit (target ≥ 0.65; the median of ${ROUNDS} rounds' ratios: ${listed(gatehouseRatios)})`,
+  `guarded GET: ${againstTarget(medianOf(gatehouseRatios))} of the raw limit (target ≥ 0.65; the median of ${ROUNDS} rounds' ratios: ${listed(gatehouseRatios)})`,
 );
 console.log(`the raw limit answering with Gatehouse's response headers: ${medianOf(withHeadersRatios).toFixed(2)} of it (rounds: ${listed(withHeadersRatios)})`);
 console.log(`the raw limit after a service's start-up (ticks, then full GCs): ${medianOf(afterStartUpRatios).toFixed(2)} of it (rounds: ${listed(afterStartUpRatios)})`);
 console.log(`NestJS on Fastify with one guard, nothing else: ${medianOf(floorRatios).toFixed(2)} of it (rounds: ${listed(floorRatios)})`);
 console.log(`the same with Gatehouse's response headers: ${medianOf(floorWithHeadersRatios).toFixed(2)} of it (rounds: ${listed(floorWithHeadersRatios)})`);
-console.log(`login: ${loginRatio.toFixed(2)} of raw bcrypt.compare (target ≥ 0.90; rounds: ${listed(loginRatios)})`);
+console.log(`login: ${againstTarget(loginRatio)} of raw bcrypt.compare (target ≥ 0.90; rounds: ${listed(loginRatios)})`);
 console.log(
-  `MFA login: ${medianOf(mfaRatios).toFixed(2)} of a password login (target ≥ 0.90; rounds: ${listed(mfaRatios)}; ${nextMfaUser} of ${mfaUsers.length} seeded users used, ${unexpectedAnswers} unexpected answers)`,
+  `MFA login: ${againstTarget(medianOf(mfaRatios))} of a password login (target ≥ 0.90; rounds: ${listed(mfaRatios)}; ${nextMfaUser} of ${mfaUsers.length} seeded users used, ${unexpectedAnswers} unexpected answers)`,
 );
 console.log(`guarded p99 while logins saturate: ${guardedUnderLoad.p99} ms (target < 50 ms)`);
-console.log(`guarded GET over the NestJS floor with the same headers: ${medianOf(overFloorRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(overFloorRatios)})`);
-if (HAS_WRK) console.log(`the same, the two loaded side by side: ${medianOf(sideBySide.ratios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(sideBySide.ratios)})`);
-console.log(`guarded GET by cookie over by bearer: ${medianOf(cookieRatios).toFixed(2)} (target ≥ 0.95; rounds: ${listed(cookieRatios)})`);
+console.log(`guarded GET over the NestJS floor with the same headers: ${againstTarget(medianOf(overFloorRatios))} (target ≥ 0.95; rounds: ${listed(overFloorRatios)})`);
+if (HAS_WRK) console.log(`the same, the two loaded side by side: ${againstTarget(medianOf(sideBySide.ratios))} (target ≥ 0.95; rounds: ${listed(sideBySide.ratios)})`);
+console.log(`guarded GET by cookie over by bearer: ${againstTarget(medianOf(cookieRatios))} (target ≥ 0.95; rounds: ${listed(cookieRatios)})`);
 
 // --- Memory: a long run of guarded requests, then a large sessions table and revoked set ---
 const rss = (server) => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(server.pid)]).stdout.toString().trim()) * 1024;
